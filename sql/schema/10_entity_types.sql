@@ -1,0 +1,4 @@
+CREATE TABLE IF NOT EXISTS "EntityTypes" (
+    entity_type_id integer PRIMARY KEY,
+    name text
+);

@@ -1,0 +1,4 @@
+CREATE TABLE IF NOT EXISTS "Counties" (
+    county_id integer PRIMARY KEY,
+    name text
+);

@@ -1,0 +1,32 @@
+-- is_synthesized marks the minimal committee made for an IE target that is a name with no
+-- committee row; its committee_id is the negated name_id, which no real committee can have.
+CREATE TABLE IF NOT EXISTS "Committees" (
+    committee_id integer PRIMARY KEY,
+    name_id integer,
+    candidate_id integer,
+    candidate_party_id integer,
+    candidate_office_id integer,
+    candidate_county_id integer,
+    is_incumbent boolean,
+    election_cycle_id integer,
+    organization_date date,
+    termination_date date,
+    chairperson_name_id integer,
+    treasurer_name_id integer,
+    designee_name_id integer,
+    sponsor_name_id integer,
+    sponsor_type text,
+    sponsor_relationship text,
+    ballot_measure_id integer,
+    benefits_ballot_measure text,
+    physical_address1 text,
+    physical_address2 text,
+    physical_city text,
+    physical_state text,
+    physical_zip_code text,
+    financial_institution1 text,
+    financial_institution2 text,
+    financial_institution3 text,
+    candidate_other_party_name text,
+    is_synthesized boolean NOT NULL DEFAULT false
+);

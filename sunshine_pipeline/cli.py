@@ -1,0 +1,197 @@
+"""`sunshine`: the command line (generate, import, demo, refresh, status, dev, stop)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sunshine_pipeline import resources
+
+
+def _table(rows: list[list], headers: list[str]) -> str:
+    cells = [headers, *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from sunshine_pipeline.generate import generate_batch
+
+    started = time.perf_counter()
+    counts = generate_batch(Path(args.out), transactions=args.transactions, names=args.names,
+                            committees=args.committees, seed=args.seed)
+    print(_table([[f, n] for f, n in counts.items()], ["file", "rows"]))
+    print(f"wrote {args.out} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+class _Progress:
+    """One line per file on a terminal, updated as COPY streams it."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, file: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.tty and (now - self.last > 0.2 or done == total):
+            self.last = now
+            end = "\n" if done == total else ""
+            print(f"\r  {file}: {done / 2**20:,.0f} / {total / 2**20:,.0f} MiB", end=end,
+                  file=sys.stderr, flush=True)
+
+
+def print_import_summary(result) -> None:
+    rows = [[f.file, f.read, f.inserted, f.updated, f.deleted, f.unchanged, f.quarantined]
+            for f in result.files]
+    print(_table(rows, ["file", "read", "inserted", "updated", "deleted", "unchanged",
+                        "quarantined"]))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+
+    started = time.perf_counter()
+    with resources.connect() as conn:
+        try:
+            result = import_batch(conn, Path(args.batch_dir), force=args.force,
+                                  dry_run=args.dry_run, progress=_Progress())
+        except BatchRejected as exc:
+            print(f"rejected: {exc}", file=sys.stderr)
+            return 2
+    if result.outcome == "skipped":
+        print(f"{args.batch_dir}: already imported (same content); use --force to re-import")
+        return 0
+    print_import_summary(result)
+    print(f"batch {result.batch_id}: {result.outcome} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _view_status_rows() -> list[list]:
+    with resources.connect() as conn:
+        return conn.execute(
+            "SELECT v.matviewname, r.row_count, pg_size_pretty(pg_total_relation_size("
+            "format('%%I', v.matviewname)::regclass)), to_char(r.finished_at, "
+            "'YYYY-MM-DD HH24:MI:SS TZ'), r.mode FROM pg_matviews AS v LEFT JOIN LATERAL ("
+            "SELECT * FROM sunshine.view_refresh WHERE view_name = v.matviewname "
+            "ORDER BY refresh_id DESC LIMIT 1) AS r ON true WHERE v.schemaname = "
+            "current_schema() ORDER BY v.matviewname").fetchall()
+
+
+def _run_views(names: list[str] | None, *, force: bool) -> bool:
+    """Materialize views through Dagster (the run shows in the UI); True on success."""
+    import dagster as dg
+
+    from sunshine_pipeline import deploy
+    from sunshine_pipeline.definitions import build_definitions
+    from sunshine_pipeline.views.assets import FORCE_TAG
+
+    instance = deploy.instance()
+    job = build_definitions().resolve_job_def("refresh_views_job")
+    selection = [dg.AssetKey(n) for n in names] if names else None
+    tags = {FORCE_TAG: "true"} if force else {}
+    result = job.execute_in_process(instance=instance, asset_selection=selection, tags=tags,
+                                    raise_on_error=False)
+    return result.success
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from sunshine_pipeline.views.catalog import VIEWS_BY_NAME
+
+    unknown = [v for v in args.views if v not in VIEWS_BY_NAME]
+    if unknown:
+        print(f"unknown view(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    ok = _run_views(args.views or None, force=args.all)
+    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "mode"]))
+    return 0 if ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sunshine_pipeline import deploy
+    from sunshine_pipeline.definitions import build_definitions
+    from sunshine_pipeline.generate import generate_batch
+
+    batch = resources.sunshine_home() / "demo" / f"batch-seed{args.seed}"
+    print(f"generating {args.transactions:,} transactions into {batch} ...")
+    generate_batch(batch, transactions=args.transactions, seed=args.seed)
+    instance = deploy.instance()
+    job = build_definitions().resolve_job_def("ingest_batch_job")
+    print("importing and materializing the nine views through Dagster ...")
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False,
+        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}})
+    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "mode"]))
+    print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
+    return 0 if result.success else 1
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from sunshine_pipeline import deploy
+
+    env = deploy.prepare_environment()
+    print(f"warehouse: {env['SUNSHINE_DATABASE_URL']}\nDAGSTER_HOME: {env['DAGSTER_HOME']}")
+    root = Path(__file__).resolve().parent.parent
+    workspace = root / "workspace.yaml"
+    target = (["-w", str(workspace)] if workspace.is_file()
+              else ["-m", "sunshine_pipeline.definitions"])
+    cmd = ["dagster", "dev", *target, "--port", str(args.port)]
+    return subprocess.call(cmd, env=os.environ.copy())
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    stopped = resources.stop_embedded_server()
+    print("embedded server stopped" if stopped else "embedded server was not running")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sunshine", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write a synthetic batch in the landing format")
+    g.add_argument("--out", required=True)
+    g.add_argument("--transactions", type=int, default=100_000)
+    g.add_argument("--names", type=int)
+    g.add_argument("--committees", type=int)
+    g.add_argument("--seed", type=int, default=0)
+    g.set_defaults(func=cmd_generate)
+
+    i = sub.add_parser("import", help="import a landing batch folder")
+    i.add_argument("batch_dir")
+    i.add_argument("--force", action="store_true", help="import even if this content landed")
+    i.add_argument("--dry-run", action="store_true", help="validate and count, change nothing")
+    i.set_defaults(func=cmd_import)
+
+    d = sub.add_parser("demo", help="generate a small batch, import it, build the nine views")
+    d.add_argument("--transactions", type=int, default=100_000)
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("refresh", help="materialize views through Dagster")
+    r.add_argument("views", nargs="*", help="views to refresh (default: all that are stale)")
+    r.add_argument("--all", action="store_true", help="refresh even views that are fresh")
+    r.set_defaults(func=cmd_refresh)
+
+    v = sub.add_parser("dev", help="start the embedded server if needed and run dagster dev")
+    v.add_argument("--port", type=int, default=3000)
+    v.set_defaults(func=cmd_dev)
+
+    s = sub.add_parser("stop", help="stop the embedded PostgreSQL server")
+    s.set_defaults(func=cmd_stop)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

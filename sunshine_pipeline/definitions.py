@@ -1,0 +1,23 @@
+"""The code location: assembles assets, jobs and resources; builds nothing at import time."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sunshine_pipeline.imports.assets import build_import_assets, landing_specs
+from sunshine_pipeline.jobs import ingest_batch_job, refresh_views_job
+from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.views.assets import build_view_assets
+
+
+def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*landing_specs(), build_import_assets(), *build_view_assets()],
+        jobs=[refresh_views_job, ingest_batch_job],
+        resources={"warehouse": warehouse or WarehouseResource()},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

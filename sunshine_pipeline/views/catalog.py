@@ -1,0 +1,172 @@
+"""The nine dashboard views, declared once.
+
+Assets, checks and the refresh order are generated from `VIEWS`. Each view's SELECT lives
+in `sql/views/<name>.sql`; its columns and name are the dashboard's contract (domain.md).
+`deps` are the relations the SELECT reads: base tables or other views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BASE_TABLES: tuple[str, ...] = (
+    "EntityTypes",
+    "TransactionTypes",
+    "Counties",
+    "Parties",
+    "Offices",
+    "Cycles",
+    "Categories",
+    "Names",
+    "Committees",
+    "Transactions",
+    "candidate_soi",
+)
+
+
+@dataclass(frozen=True)
+class ViewIndex:
+    """A read index: `columns` as (column, "ASC"|"DESC"), or one column with a GIN opclass."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    method: str = "btree"
+    opclass: str | None = None
+
+
+@dataclass(frozen=True)
+class RowShape:
+    """What the row count must look like: exactly/at most; non-empty when sources are."""
+
+    exactly: int | None = None
+    at_most: int | None = None
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str
+    description: str
+    deps: tuple[str, ...]
+    unique_key: tuple[str, ...]
+    shape: RowShape = field(default_factory=RowShape)
+    indexes: tuple[ViewIndex, ...] = ()
+
+    @property
+    def sql_file(self) -> str:
+        return f"views/{self.name}.sql"
+
+
+VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec(
+        name="top_donors_mv",
+        description="Transactions + Names + types → one row per donor with totals; the donor list "
+        "pages and searches it.",
+        deps=("Transactions", "TransactionTypes", "Names", "EntityTypes"),
+        unique_key=("entity_id",),
+        indexes=(
+            ViewIndex("by_total", (("total_contributed", "DESC"), ("entity_id", "ASC"))),
+            ViewIndex("name_trgm", (("entity_name", "ASC"),), method="gin",
+                      opclass="gin_trgm_ops"),
+        ),
+    ),
+    ViewSpec(
+        name="mv_dashboard_top_donors",
+        description="top_donors_mv → its ten largest donors, for the dashboard's front card.",
+        deps=("top_donors_mv",),
+        unique_key=("entity_id",),
+        shape=RowShape(at_most=10),
+    ),
+    ViewSpec(
+        name="mv_committee_ie_summary",
+        description="IE transactions + Committees + Names → support/oppose totals per (filer, "
+        "target) pair; every other IE view reads this instead of Transactions.",
+        deps=("Transactions", "Committees", "Names"),
+        unique_key=("committee_id", "subject_committee_id"),
+    ),
+    ViewSpec(
+        name="top_ie_committees_mv",
+        description="mv_committee_ie_summary → IE spending per filing committee.",
+        deps=("mv_committee_ie_summary",),
+        unique_key=("committee_id",),
+        indexes=(ViewIndex("by_total", (("total_spending", "DESC"), ("committee_id", "ASC"))),),
+    ),
+    ViewSpec(
+        name="mv_dashboard_top_ie_committees",
+        description="top_ie_committees_mv → the ten largest IE spenders.",
+        deps=("top_ie_committees_mv",),
+        unique_key=("committee_id",),
+        shape=RowShape(at_most=10),
+    ),
+    ViewSpec(
+        name="ie_benefit_breakdown",
+        description="mv_committee_ie_summary → IE money for and against, two rows with shares.",
+        deps=("mv_committee_ie_summary",),
+        unique_key=("is_for_benefit",),
+        shape=RowShape(exactly=2),
+    ),
+    ViewSpec(
+        name="mv_dashboard_support_oppose",
+        description="ie_benefit_breakdown → the same figures pivoted into one row.",
+        deps=("ie_benefit_breakdown",),
+        unique_key=(
+            "total_for_benefit",
+            "total_not_for_benefit",
+            "count_for_benefit",
+            "count_not_for_benefit",
+        ),
+        shape=RowShape(exactly=1),
+    ),
+    ViewSpec(
+        name="mv_dashboard_recent_expenditures",
+        description="IE transactions + Committees + Names → the 50 latest IE with filer, target "
+        "and candidate names.",
+        deps=("Transactions", "Committees", "Names"),
+        unique_key=("id",),
+        shape=RowShape(at_most=50),
+        indexes=(
+            ViewIndex("by_date", (("expenditure_date", "DESC NULLS LAST"), ("id", "DESC"))),
+        ),
+    ),
+    ViewSpec(
+        name="dashboard_aggregations",
+        description="mv_committee_ie_summary + Committees + candidate_soi → the headline "
+        "figures, one row.",
+        deps=("mv_committee_ie_summary", "Committees", "candidate_soi"),
+        unique_key=(
+            "total_ie_spending",
+            "candidate_committees",
+            "num_expenditures",
+            "soi_total",
+            "soi_uncontacted",
+            "soi_pledged",
+        ),
+        shape=RowShape(exactly=1),
+    ),
+)
+
+VIEWS_BY_NAME: dict[str, ViewSpec] = {v.name: v for v in VIEWS}
+
+
+def refresh_order(names: list[str] | None = None) -> list[ViewSpec]:
+    """Views in dependency order (upstream first); `VIEWS` is declared in that order."""
+    wanted = set(names) if names is not None else None
+    return [v for v in VIEWS if wanted is None or v.name in wanted]
+
+
+def downstream_views(relations: set[str]) -> list[ViewSpec]:
+    """Every view that reads any of `relations`, directly or through other views, in order."""
+    moved = set(relations)
+    out = []
+    for view in VIEWS:
+        if moved.intersection(view.deps):
+            out.append(view)
+            moved.add(view.name)
+    return out
+
+
+def source_tables(view: ViewSpec) -> set[str]:
+    """The base tables a view reads, through other views."""
+    tables: set[str] = set()
+    for dep in view.deps:
+        tables |= source_tables(VIEWS_BY_NAME[dep]) if dep in VIEWS_BY_NAME else {dep}
+    return tables

@@ -1,0 +1,110 @@
+"""The code location loads as `dagster dev` loads it, and its graph is the declaration's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+import pytest
+
+from sunshine_pipeline.definitions import build_definitions
+from sunshine_pipeline.imports.catalog import SOURCES
+from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_workspace_loads_with_the_dagster_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    for args in (["-w", "workspace.yaml"], []):  # workspace.yaml, then [tool.dagster]
+        done = subprocess.run(
+            [sys.executable, "-m", "dagster", "definitions", "validate", *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "Validation successful for code location sunshine_pipeline" in (
+            done.stdout + done.stderr)
+
+
+def test_importing_the_package_touches_no_database() -> None:
+    code = ("import sunshine_pipeline.definitions, sunshine_pipeline.cli, "
+            "sunshine_pipeline.resources; print('ok')")
+    env = {**os.environ, "SUNSHINE_DATABASE_URL": "postgresql://nobody@/x?host=/nonexistent",
+           "SUNSHINE_HOME": "/nonexistent/home"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_asset_graph_matches_the_declaration() -> None:
+    graph = build_definitions().resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    views = {v.name for v in VIEWS}
+    tables = {s.table for s in SOURCES}
+    landing = {f"landing/{s.stem}" for s in SOURCES}
+    assert keys == views | tables | landing
+    assert tables == set(BASE_TABLES)
+    for view in VIEWS:
+        parents = {k.to_user_string() for k in graph.get(dg.AssetKey(view.name)).parent_keys}
+        assert parents == set(view.deps), view.name
+    for source in SOURCES:
+        parents = {k.to_user_string() for k in graph.get(dg.AssetKey(source.table)).parent_keys}
+        assert parents == {f"landing/{source.stem}"}
+
+
+def test_views_are_declared_upstream_first() -> None:
+    seen: set[str] = set(BASE_TABLES)
+    for view in VIEWS:
+        assert set(view.deps) <= seen, view.name
+        seen.add(view.name)
+
+
+def test_downstream_views_follow_the_graph_of_domain_md() -> None:
+    names = lambda tables: [v.name for v in downstream_views(tables)]  # noqa: E731
+    assert names({"candidate_soi"}) == ["dashboard_aggregations"]
+    assert names({"EntityTypes"}) == ["top_donors_mv", "mv_dashboard_top_donors"]
+    assert len(names({"Names"})) == 9
+    assert names({"Counties"}) == []
+
+
+def test_jobs_and_resources_resolve() -> None:
+    defs = build_definitions()
+    refresh = defs.resolve_job_def("refresh_views_job")
+    assert {k.to_user_string() for k in refresh.asset_layer.executable_asset_keys} == {
+        v.name for v in VIEWS}
+    assert defs.resolve_job_def("ingest_batch_job").tags["sunshine/refresh"] == "views"
+
+
+@pytest.mark.usefixtures("db_url")
+def test_dagster_yaml_runs_on_postgres_storage(pg_server: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """dagster.yaml as shipped: runs, events and schedules in PostgreSQL via dagster-postgres."""
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS dagster_yaml_test")
+        c.execute("CREATE DATABASE dagster_yaml_test")
+    info = psycopg.conninfo.conninfo_to_dict(pg_server)
+    url = f"postgresql+psycopg2://{info.get('user', 'postgres')}@/dagster_yaml_test"
+    if info.get("host", "").startswith("/"):
+        url += f"?host={info['host']}"
+    else:
+        url = (f"postgresql+psycopg2://{info.get('user', 'postgres')}:{info.get('password', '')}"
+               f"@{info.get('host', 'localhost')}:{info.get('port', 5432)}/dagster_yaml_test")
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    monkeypatch.setenv("SUNSHINE_DAGSTER_PG_URL", url)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        result = dg.materialize([_probe_asset()], instance=instance)
+        assert result.success
+        assert instance.get_latest_materialization_event(dg.AssetKey("probe")) is not None
+
+
+def _probe_asset() -> dg.AssetsDefinition:
+    @dg.asset(name="probe")
+    def probe() -> None:
+        return None
+
+    return probe

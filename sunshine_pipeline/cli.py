@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from sunshine_pipeline import resources
+
+# In-process runs log to the terminal at INFO (the UI keeps the full DEBUG event log).
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _table(rows: list[list], headers: list[str]) -> str:
@@ -77,10 +82,10 @@ def _view_status_rows() -> list[list]:
     with resources.connect() as conn:
         return conn.execute(
             "SELECT v.matviewname, r.row_count, pg_size_pretty(pg_total_relation_size("
-            "format('%%I', v.matviewname)::regclass)), to_char(r.finished_at, "
+            "quote_ident(v.matviewname)::regclass)), to_char(r.finished_at, "
             "'YYYY-MM-DD HH24:MI:SS TZ'), r.mode FROM pg_matviews AS v LEFT JOIN LATERAL ("
             "SELECT * FROM sunshine.view_refresh WHERE view_name = v.matviewname "
-            "ORDER BY refresh_id DESC LIMIT 1) AS r ON true WHERE v.schemaname = "
+            "AND mode <> 'skipped' ORDER BY refresh_id DESC LIMIT 1) AS r ON true WHERE v.schemaname = "
             "current_schema() ORDER BY v.matviewname").fetchall()
 
 
@@ -97,7 +102,7 @@ def _run_views(names: list[str] | None, *, force: bool) -> bool:
     selection = [dg.AssetKey(n) for n in names] if names else None
     tags = {FORCE_TAG: "true"} if force else {}
     result = job.execute_in_process(instance=instance, asset_selection=selection, tags=tags,
-                                    raise_on_error=False)
+                                    run_config=QUIET_LOGS, raise_on_error=False)
     return result.success
 
 
@@ -109,7 +114,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         print(f"unknown view(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
     ok = _run_views(args.views or None, force=args.all)
-    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "mode"]))
+    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "how"]))
     return 0 if ok else 1
 
 
@@ -126,8 +131,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("importing and materializing the nine views through Dagster ...")
     result = job.execute_in_process(
         instance=instance, raise_on_error=False,
-        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}})
-    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "mode"]))
+        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}},
+                    **QUIET_LOGS})
+    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "how"]))
     print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
     return 0 if result.success else 1
 
@@ -141,7 +147,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     workspace = root / "workspace.yaml"
     target = (["-w", str(workspace)] if workspace.is_file()
               else ["-m", "sunshine_pipeline.definitions"])
-    cmd = ["dagster", "dev", *target, "--port", str(args.port)]
+    cmd = [sys.executable, "-m", "dagster", "dev", *target, "--port", str(args.port)]
     return subprocess.call(cmd, env=os.environ.copy())
 
 
@@ -190,6 +196,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    warnings.filterwarnings("ignore", module="dagster")
+    warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
+    logging.basicConfig(level=logging.WARNING)
     return args.func(args)
 
 

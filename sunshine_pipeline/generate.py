@@ -1158,7 +1158,9 @@ def _transactions_chunk(w: _World, p: _TransactionPools, rng: np.random.Generato
     originals = np.concatenate([
         originals_inc,
         rng.choice(np.flatnonzero(kinds != _INC), size=n_amend_other, replace=False)])
-    dup_sources = rng.choice(np.setdiff1d(income_rows, originals_inc), size=n_dup, replace=False)
+    keep = np.ones(n_base, dtype=bool)
+    keep[originals_inc] = False
+    dup_sources = rng.choice(income_rows[keep[income_rows]], size=n_dup, replace=False)
 
     rows = base.take(np.concatenate([np.arange(n_base), dup_sources, originals]))
     amended = slice(n_base + n_dup, n)

@@ -1,0 +1,65 @@
+"""The safety net: an hourly refresh (the old cron line, `5 * * * *`) of the stale views only.
+
+The sensors refresh views as soon as their inputs change; the schedule catches whatever they
+missed (a sensor switched off, a failed run). A tick selects the views an input changed for
+since their last refresh, plus every view downstream of those; with nothing stale it skips
+and says so. `SUNSHINE_REFRESH_CRON` and `SUNSHINE_TIMEZONE` are read when the definitions
+load.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+import psycopg
+
+from sunshine_pipeline.jobs import REFRESH_TAGS, refresh_views_job
+from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
+from sunshine_pipeline.views.refresh import is_stale
+
+DEFAULT_CRON = "5 * * * *"
+DEFAULT_TIMEZONE = "UTC"
+NOTHING_STALE = "no view has new inputs since its last refresh"
+
+
+def stale_views(conn: psycopg.Connection) -> list[ViewSpec]:
+    """Views that are stale or read a stale view, in refresh order."""
+    selected: list[ViewSpec] = []
+    names: set[str] = set()
+    for view in VIEWS:
+        if names.intersection(view.deps) or is_stale(conn, view):
+            selected.append(view)
+            names.add(view.name)
+    return selected
+
+
+def build_refresh_views_schedule() -> dg.ScheduleDefinition:
+    cron = os.environ.get("SUNSHINE_REFRESH_CRON") or DEFAULT_CRON
+    timezone = os.environ.get("SUNSHINE_TIMEZONE") or DEFAULT_TIMEZONE
+
+    @dg.schedule(
+        name="refresh_views_schedule",
+        job=refresh_views_job,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Every tick of {cron} ({timezone}): refresh the views whose inputs "
+        "changed since their last refresh, and the views downstream of them.",
+    )
+    def refresh_views_schedule(context: dg.ScheduleEvaluationContext,
+                               warehouse: WarehouseResource) -> dg.RunRequest | dg.SkipReason:
+        with warehouse.connection() as conn:
+            views = stale_views(conn)
+        if not views:
+            return dg.SkipReason(NOTHING_STALE)
+        context.log.info("stale: %s", ", ".join(v.name for v in views))
+        return dg.RunRequest(tags=REFRESH_TAGS,
+                             asset_selection=[dg.AssetKey(v.name) for v in views])
+
+    return refresh_views_schedule
+
+
+def build_schedules() -> list[dg.ScheduleDefinition]:
+    return [build_refresh_views_schedule()]

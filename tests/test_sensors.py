@@ -1,0 +1,358 @@
+"""The two sensors, scenario by scenario, with build_sensor_context on a real instance and a
+real PostgreSQL: landing batches (first tick, nothing new, one batch, half-copied, failing,
+repeat, restart) and direct writes to each base table (committed, rolled back, our own)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+import pytest
+from psycopg import sql
+
+from sunshine_pipeline.definitions import build_definitions
+from sunshine_pipeline.imports.catalog import SOURCES_BY_TABLE
+from sunshine_pipeline.imports.loader import import_batch
+from sunshine_pipeline.jobs import REFRESH_TAGS
+from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.schedules import build_schedules
+from sunshine_pipeline.sensors import (
+    BATCH_TAG,
+    build_sensors,
+    landing_batch_sensor,
+    source_change_sensor,
+)
+from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
+from tests.test_oracle import write_handmade_batch
+
+HANDMADE_TABLES = ["EntityTypes", "TransactionTypes", "Offices", "Names", "Committees",
+                   "Transactions", "candidate_soi"]
+
+
+def sensor_definitions(warehouse: WarehouseResource) -> dg.Definitions:
+    return dg.Definitions.merge(build_definitions(warehouse), dg.Definitions(
+        sensors=build_sensors(), schedules=build_schedules()))
+
+
+def tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, defs: dg.Definitions,
+         warehouse: WarehouseResource, cursor: str | None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                      resources={"warehouse": warehouse})
+    return sensor.evaluate_tick(context)
+
+
+def execute(defs: dg.Definitions, job_name: str, request: dg.RunRequest,
+            instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """Run a requested run in process, as the daemon would launch it."""
+    return defs.resolve_job_def(job_name).execute_in_process(
+        run_config=request.run_config, asset_selection=request.asset_selection,
+        tags={**request.tags, "dagster/run_key": request.run_key}, instance=instance,
+        raise_on_error=False)
+
+
+def make_ready(batch: Path) -> Path:
+    (batch / "_READY").touch()
+    return batch
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+@pytest.fixture
+def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    monkeypatch.setenv("SUNSHINE_LANDING", str(path))
+    return path
+
+
+@pytest.fixture
+def defs(warehouse: WarehouseResource) -> dg.Definitions:
+    return sensor_definitions(warehouse)
+
+
+def test_definitions_hold_both_sensors_running_every_30_seconds(defs) -> None:
+    sensors = {s.name: s for s in defs.get_repository_def().sensor_defs}
+    assert sorted(sensors) == ["landing_batch_sensor", "source_change_sensor"]
+    for sensor in sensors.values():
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+        assert sensor.minimum_interval_seconds == 30
+    assert sensors["landing_batch_sensor"].job_name == "ingest_batch_job"
+    assert sensors["source_change_sensor"].job_name == "refresh_views_job"
+    dg.Definitions.validate_loadable(defs)
+
+
+# Landing batches
+
+
+def test_first_tick_with_no_batch_requests_nothing(landing, instance, defs, warehouse) -> None:
+    landing.rmdir()
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    assert data.run_requests == []
+    assert data.skip_message == f"no new ready batch in {landing}"
+    assert json.loads(data.cursor) == []
+    landing.mkdir()
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert data.run_requests == []
+    assert json.loads(data.cursor) == []
+
+
+def test_one_batch_is_requested_once_across_repeats_and_restarts(
+        landing, instance, defs, warehouse, conn) -> None:
+    first = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    batch = make_ready(write_handmade_batch(landing / "batch-001"))
+
+    data = tick(landing_batch_sensor, instance, defs, warehouse, first.cursor)
+    (request,) = data.run_requests
+    assert request.run_key == "batch:batch-001"
+    assert request.run_config == {"ops": {"import_batch": {"config": {
+        "batch_dir": str(batch)}}}}
+    assert request.tags == {**REFRESH_TAGS, BATCH_TAG: "batch-001",
+                            "dagster/sensor_name": "landing_batch_sensor"}
+    assert request.asset_selection == [dg.AssetKey(t) for t in HANDMADE_TABLES] + [
+        dg.AssetKey(v.name) for v in VIEWS]
+    assert json.loads(data.cursor) == ["batch-001"]
+    assert execute(defs, "ingest_batch_job", request, instance).success
+    assert conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone() == (3,)
+
+    repeat = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert repeat.run_requests == []
+    assert repeat.cursor == data.cursor
+
+    with dg.instance_for_test() as restarted:
+        again = tick(landing_batch_sensor, restarted, sensor_definitions(warehouse), warehouse,
+                     repeat.cursor)
+    assert again.run_requests == []
+    assert again.cursor == data.cursor
+
+
+def test_batch_selects_only_its_tables_and_the_views_downstream(
+        landing, instance, defs, warehouse, conn) -> None:
+    base = make_ready(write_handmade_batch(landing / "base"))
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    assert execute(defs, "ingest_batch_job", data.run_requests[0], instance).success
+    soi = landing / "soi-only"
+    soi.mkdir()
+    shutil.copy(base / "candidate_soi.csv", soi / "CANDIDATE_SOI.CSV")
+    with (soi / "CANDIDATE_SOI.CSV").open("a", encoding="utf-8") as f:
+        f.write("Newcomer,Mayor,IND,,,,https://example.org/4\n")
+    make_ready(soi)
+
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    (request,) = data.run_requests
+    assert request.asset_selection == [dg.AssetKey("candidate_soi"),
+                                       dg.AssetKey("dashboard_aggregations")]
+    assert json.loads(data.cursor) == ["base", "soi-only"]
+    result = execute(defs, "ingest_batch_job", request, instance)
+    assert result.success
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == set(
+        request.asset_selection)
+    assert conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone() == (4,)
+
+
+def test_half_copied_batch_waits_for_ready(landing, instance, defs, warehouse) -> None:
+    first = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    copying = write_handmade_batch(landing / "batch-002")
+    (landing / "not-a-batch.csv").write_text("x\n")
+    (landing / "unknown").mkdir()
+    (landing / "unknown" / "Reports.csv").write_text("ReportID\n1\n")
+
+    data = tick(landing_batch_sensor, instance, defs, warehouse, first.cursor)
+    assert data.run_requests == []
+    assert json.loads(data.cursor) == []
+
+    make_ready(landing / "unknown")
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert data.run_requests == []
+    assert data.skip_message == "batch unknown holds no known CSV file; ignored"
+    assert json.loads(data.cursor) == ["unknown"]
+
+    make_ready(copying)
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert [r.run_key for r in data.run_requests] == ["batch:batch-002"]
+    assert json.loads(data.cursor) == ["batch-002", "unknown"]
+
+
+def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, warehouse) -> None:
+    bad = write_handmade_batch(landing / "bad")
+    header, *rows = (bad / "Transactions.csv").read_text(encoding="utf-8").splitlines(True)
+    (bad / "Transactions.csv").write_text(
+        header.replace("TransactionID,", "TxnID,", 1) + "".join(rows), encoding="utf-8")
+    make_ready(bad)
+
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    (request,) = data.run_requests
+    result = execute(defs, "ingest_batch_job", request, instance)
+    assert not result.success
+
+    for cursor in (data.cursor, data.cursor):
+        again = tick(landing_batch_sensor, instance, defs, warehouse, cursor)
+        assert again.run_requests == []
+        assert again.cursor == data.cursor
+        assert again.skip_message == (
+            f"batch bad failed in run {result.run_id}; not retried: fix it and drop it under "
+            "a new folder name, or re-execute the run")
+
+    fixed = make_ready(write_handmade_batch(landing / "bad-fixed"))
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    (request,) = data.run_requests
+    assert request.run_key == "batch:bad-fixed"
+    assert request.run_config["ops"]["import_batch"]["config"]["batch_dir"] == str(fixed)
+    assert execute(defs, "ingest_batch_job", request, instance).success
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert data.skip_message.startswith("batch bad failed in run ")
+
+
+# Direct writes to the base tables
+
+# Per table: key column, a new key value, a text column to write, and the other columns an
+# inserted row needs.
+NEW_ROWS: dict[str, tuple[str, int, str, dict]] = {
+    "EntityTypes": ("entity_type_id", 90, "name", {}),
+    "TransactionTypes": ("transaction_type_id", 90, "name", {"income_expense_neutral": 1}),
+    "Counties": ("county_id", 90, "name", {}),
+    "Parties": ("party_id", 90, "name", {}),
+    "Offices": ("office_id", 90, "name", {}),
+    "Cycles": ("cycle_id", 90, "name", {}),
+    "Categories": ("category_id", 90, "name", {}),
+    "Names": ("name_id", 9000, "last_name", {"entity_type_id": 1}),
+    "Committees": ("committee_id", 9000, "candidate_other_party_name", {"name_id": 501}),
+    "Transactions": ("transaction_id", 900_000, "memo",
+                     {"committee_id": 4, "transaction_type_id": 10, "amount": 12,
+                      "entity_id": 101}),
+    "candidate_soi": ("id", 9000, "candidate_name", {"office": "Mayor"}),
+}
+
+
+def insert_row(conn: psycopg.Connection, table: str) -> None:
+    key, value, text_column, others = NEW_ROWS[table]
+    columns = {key: value, text_column: "inserted", **others}
+    conn.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(sql.Placeholder() * len(columns))), list(columns.values()))
+
+
+def update_row(conn: psycopg.Connection, table: str) -> None:
+    key, value, text_column, _ = NEW_ROWS[table]
+    conn.execute(sql.SQL("UPDATE {} SET {} = 'updated' WHERE {} = %s").format(
+        sql.Identifier(table), sql.Identifier(text_column), sql.Identifier(key)), [value])
+
+
+def delete_row(conn: psycopg.Connection, table: str) -> None:
+    key, value, _, _ = NEW_ROWS[table]
+    conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(
+        sql.Identifier(table), sql.Identifier(key)), [value])
+
+
+@pytest.fixture
+def watched(tmp_path, conn, instance, defs, warehouse) -> str:
+    """A warehouse holding the handmade batch, and the cursor of the sensor's first tick."""
+    import_batch(conn, write_handmade_batch(tmp_path / "handmade"))
+    data = tick(source_change_sensor, instance, defs, warehouse, None)
+    assert data.run_requests == []
+    assert data.skip_message.startswith("first tick: watching changes after snapshot ")
+    return data.cursor
+
+
+def requested_views(data) -> list[str] | None:
+    if not data.run_requests:
+        return None
+    (request,) = data.run_requests
+    assert request.job_name in (None, "refresh_views_job")
+    assert request.tags == {**REFRESH_TAGS, "dagster/sensor_name": "source_change_sensor"}
+    assert request.run_key == f"changes:{data.cursor}"
+    return [key.to_user_string() for key in request.asset_selection]
+
+
+def test_every_base_table_is_watched() -> None:
+    assert set(NEW_ROWS) == set(BASE_TABLES) == set(SOURCES_BY_TABLE)
+
+
+@pytest.mark.parametrize("table", BASE_TABLES)
+def test_direct_writes_request_exactly_the_downstream_views(
+        table, watched, conn, instance, defs, warehouse) -> None:
+    expected = [v.name for v in downstream_views({table})] or None
+    cursor = watched
+    for write in (insert_row, update_row, delete_row):
+        with conn.transaction():
+            write(conn, table)
+        data = tick(source_change_sensor, instance, defs, warehouse, cursor)
+        assert requested_views(data) == expected, write.__name__
+        if expected is None:
+            assert data.skip_message == f"{table} (1 rows) changed; no view reads them"
+        assert data.cursor != cursor
+        cursor = data.cursor
+
+    repeat = tick(source_change_sensor, instance, defs, warehouse, cursor)
+    assert repeat.run_requests == []
+    assert repeat.skip_message == "no base table changed"
+
+    with conn.transaction() as tx:
+        insert_row(conn, table)
+        raise psycopg.Rollback(tx)
+    data = tick(source_change_sensor, instance, defs, warehouse, repeat.cursor)
+    assert data.run_requests == []
+    assert data.skip_message == "no base table changed"
+
+
+def test_write_in_progress_during_a_tick_is_requested_once_it_commits(
+        watched, db_url, conn, instance, defs, warehouse) -> None:
+    with psycopg.connect(db_url) as writer:
+        insert_row(writer, "candidate_soi")
+        during = tick(source_change_sensor, instance, defs, warehouse, watched)
+        assert during.run_requests == []
+        writer.commit()
+    after = tick(source_change_sensor, instance, defs, warehouse, during.cursor)
+    assert requested_views(after) == ["dashboard_aggregations"]
+    again = tick(source_change_sensor, instance, defs, warehouse, after.cursor)
+    assert again.run_requests == []
+
+
+def test_pipeline_imports_request_nothing(tmp_path, conn, instance, defs, warehouse) -> None:
+    first = tick(source_change_sensor, instance, defs, warehouse, None)
+    empty = tick(source_change_sensor, instance, defs, warehouse, first.cursor)
+    assert empty.skip_message == "no base table changed"
+
+    batch = write_handmade_batch(tmp_path / "handmade")
+    import_batch(conn, batch)
+    data = tick(source_change_sensor, instance, defs, warehouse, empty.cursor)
+    assert data.skip_message == "no base table changed"
+
+    with (batch / "candidate_soi.csv").open("a", encoding="utf-8") as f:
+        f.write("Newcomer,Mayor,IND,,,,https://example.org/4\n")
+    result = defs.resolve_job_def("ingest_batch_job").execute_in_process(
+        instance=instance,
+        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}})
+    assert result.success
+    assert conn.execute(
+        "SELECT count(*) FROM sunshine.change_log WHERE relation = 'candidate_soi' "
+        "AND writer LIKE %s", [f"dagster run {result.run_id}%"]).fetchone() == (1,)
+    data = tick(source_change_sensor, instance, defs, warehouse, data.cursor)
+    assert data.run_requests == []
+    assert data.skip_message == "no base table changed"
+
+
+def test_requested_refresh_brings_the_views_up_to_date(
+        tmp_path, conn, instance, defs, warehouse) -> None:
+    batch = write_handmade_batch(tmp_path / "handmade")
+    assert defs.resolve_job_def("ingest_batch_job").execute_in_process(
+        instance=instance,
+        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}}).success
+    cursor = tick(source_change_sensor, instance, defs, warehouse, None).cursor
+    with conn.transaction():
+        insert_row(conn, "candidate_soi")
+    data = tick(source_change_sensor, instance, defs, warehouse, cursor)
+    (request,) = data.run_requests
+    result = execute(defs, "refresh_views_job", request, instance)
+    assert result.success
+    assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == [
+        "dashboard_aggregations"]
+    assert conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone() == (4,)
+    assert tick(source_change_sensor, instance, defs, warehouse, data.cursor).run_requests == []

@@ -78,15 +78,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _view_status_rows() -> list[list]:
+def _print_status() -> int:
+    """Print one line per view; the exit code says whether every view is healthy."""
+    from sunshine_pipeline.schema import ensure_schema
+    from sunshine_pipeline.status import format_status, status_exit_code, view_status
+
     with resources.connect() as conn:
-        return conn.execute(
-            "SELECT v.matviewname, r.row_count, pg_size_pretty(pg_total_relation_size("
-            "quote_ident(v.matviewname)::regclass)), to_char(r.finished_at, "
-            "'YYYY-MM-DD HH24:MI:SS TZ'), r.mode FROM pg_matviews AS v LEFT JOIN LATERAL ("
-            "SELECT * FROM sunshine.view_refresh WHERE view_name = v.matviewname "
-            "AND mode <> 'skipped' ORDER BY refresh_id DESC LIMIT 1) AS r ON true WHERE v.schemaname = "
-            "current_schema() ORDER BY v.matviewname").fetchall()
+        ensure_schema(conn)
+        statuses = view_status(conn)
+    print(format_status(statuses))
+    return status_exit_code(statuses)
 
 
 def _run_views(names: list[str] | None, *, force: bool) -> bool:
@@ -113,9 +114,25 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown view(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
-    ok = _run_views(args.views or None, force=args.all)
-    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "how"]))
-    return 0 if ok else 1
+    if args.views or args.all:
+        names, force = args.views or None, True
+    else:
+        from sunshine_pipeline.schedules import stale_views
+        from sunshine_pipeline.schema import ensure_schema
+
+        with resources.connect() as conn:
+            ensure_schema(conn)
+            names, force = [v.name for v in stale_views(conn)], False
+        if not names:
+            print("nothing to refresh: no view has new inputs since its last refresh")
+            return _print_status()
+    ok = _run_views(names, force=force)
+    status = _print_status()
+    return 0 if ok and status == 0 else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return _print_status()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -133,7 +150,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         instance=instance, raise_on_error=False,
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}},
                     **QUIET_LOGS})
-    print(_table(_view_status_rows(), ["view", "rows", "size", "refreshed at", "how"]))
+    _print_status()
     print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
     return 0 if result.success else 1
 
@@ -181,13 +198,17 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("refresh", help="materialize views through Dagster")
-    r.add_argument("views", nargs="*", help="views to refresh (default: all that are stale)")
-    r.add_argument("--all", action="store_true", help="refresh even views that are fresh")
+    r.add_argument("views", nargs="*",
+                   help="views to refresh even if fresh (default: only the stale ones)")
+    r.add_argument("--all", action="store_true", help="refresh all nine, even fresh ones")
     r.set_defaults(func=cmd_refresh)
 
     v = sub.add_parser("dev", help="start the embedded server if needed and run dagster dev")
     v.add_argument("--port", type=int, default=3000)
     v.set_defaults(func=cmd_dev)
+
+    st = sub.add_parser("status", help="one line per view; non-zero exit when any is unhealthy")
+    st.set_defaults(func=cmd_status)
 
     s = sub.add_parser("stop", help="stop the embedded PostgreSQL server")
     s.set_defaults(func=cmd_stop)

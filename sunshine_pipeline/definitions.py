@@ -1,19 +1,26 @@
-"""The code location: assembles assets, jobs and resources; builds nothing at import time."""
+"""The code location: assembles assets, checks, jobs, sensors, schedules and resources; builds
+nothing at import time (`defs` is lazy, built when Dagster loads the location)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from sunshine_pipeline.checks import build_checks
 from sunshine_pipeline.imports.assets import build_import_assets, landing_specs
 from sunshine_pipeline.jobs import ingest_batch_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.schedules import build_schedules
+from sunshine_pipeline.sensors import build_sensors
 from sunshine_pipeline.views.assets import build_view_assets
 
 
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*landing_specs(), build_import_assets(), *build_view_assets()],
+        asset_checks=build_checks(),
         jobs=[refresh_views_job, ingest_batch_job],
+        sensors=build_sensors(),
+        schedules=build_schedules(),
         resources={"warehouse": warehouse or WarehouseResource()},
     )
 

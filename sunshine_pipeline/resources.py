@@ -95,9 +95,11 @@ def stop_embedded_server() -> bool:
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    """A warehouse connection in autocommit mode: every `with conn.transaction()` block is a
+    real transaction (never a savepoint of an implicit one), and reads hold no snapshot."""
+    kwargs.setdefault("autocommit", True)
     conn = psycopg.connect(url or warehouse_url(), **kwargs)
     conn.execute("SET application_name = 'sunshine_pipeline'")
-    conn.commit()
     return conn
 
 

@@ -1,7 +1,12 @@
 """Creates the warehouse schema idempotently: every file of sql/schema in order, then the
-statement-level change triggers on each base table (one declaration: the import catalog)."""
+statement-level change triggers on each base table (one declaration: the import catalog).
+
+The files' combined hash is recorded in sunshine.schema_version; when it matches, nothing runs,
+so every entry point (import, view refresh, CLI) can call `ensure_schema` cheaply."""
 
 from __future__ import annotations
+
+import hashlib
 
 import psycopg
 from psycopg import sql
@@ -15,10 +20,32 @@ _TRIGGER_EVENTS = (("insert", "NEW TABLE AS new_rows"), ("update", "NEW TABLE AS
 _SCHEMA_LOCK = 7_246_551_001  # advisory lock id: one schema migration at a time
 
 
-def ensure_schema(conn: psycopg.Connection) -> None:
-    """Create or update tables, functions, indexes and triggers; safe to run at any time."""
+def schema_hash() -> str:
+    digest = hashlib.sha256()
+    for name in sql_files("schema"):
+        digest.update(name.encode() + b"\0" + sql_text(name).encode() + b"\0")
+    for source in SOURCES:
+        digest.update(f"{source.table}:{source.change_key or source.key[0]}\n".encode())
+    return digest.hexdigest()
+
+
+def _current_hash(conn: psycopg.Connection) -> str | None:
+    if conn.execute("SELECT to_regclass('sunshine.schema_version')").fetchone()[0] is None:
+        return None
+    row = conn.execute("SELECT schema_hash FROM sunshine.schema_version").fetchone()
+    return row[0] if row else None
+
+
+def ensure_schema(conn: psycopg.Connection) -> bool:
+    """Create or update tables, functions, indexes and triggers when sql/schema changed;
+    returns True when it did. Safe to run at any time, from any number of processes."""
+    wanted = schema_hash()
+    if _current_hash(conn) == wanted:
+        return False
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
+        if _current_hash(conn) == wanted:
+            return False
         for name in sql_files("schema"):
             conn.execute(sql_text(name))
         for source in SOURCES:
@@ -37,3 +64,7 @@ def ensure_schema(conn: psycopg.Connection) -> None:
                         key=sql.Literal(key),
                     )
                 )
+        conn.execute("CREATE TABLE IF NOT EXISTS sunshine.schema_version (schema_hash text)")
+        conn.execute("DELETE FROM sunshine.schema_version")
+        conn.execute("INSERT INTO sunshine.schema_version VALUES (%s)", [wanted])
+    return True

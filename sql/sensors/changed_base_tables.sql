@@ -1,6 +1,6 @@
 -- Base tables written by transactions that committed after the cursor snapshot (since) and
--- are visible now, leaving out the writers matching own_writers (LIKE patterns: the
--- pipeline's own imports, which their landing run refreshes after). A rolled-back write left
+-- are visible now, leaving out the writers matching own_writers (LIKE patterns: imports
+-- made by a Dagster run, which refreshes the views after them). A rolled-back write left
 -- no row here. Entries older than the snapshot's xmin are visible in it by definition, so the
 -- (relation, xid) index range starts there.
 SELECT relation, count(*) AS statements, sum(row_count) AS row_count

@@ -36,10 +36,15 @@ class ViewIndex:
 
 @dataclass(frozen=True)
 class RowShape:
-    """What the row count must look like: exactly/at most; non-empty when sources are."""
+    """What the row count must look like: exactly/at most; non-empty when sources are.
+
+    `non_empty_when` names a query in sql/checks/ returning one boolean: true when the base
+    tables hold something this view must show (a live contribution, a live IE).
+    """
 
     exactly: int | None = None
     at_most: int | None = None
+    non_empty_when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class ViewSpec:
     unique_key: tuple[str, ...]
     shape: RowShape = field(default_factory=RowShape)
     indexes: tuple[ViewIndex, ...] = ()
+    # Rollup tables the SELECT reads (kept current by triggers on the base tables); each is
+    # brought up to date by sunshine.refresh_<rollup>() before the view is built or refreshed.
+    rollups: tuple[str, ...] = ()
 
     @property
     def sql_file(self) -> str:
@@ -59,10 +67,12 @@ class ViewSpec:
 VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec(
         name="top_donors_mv",
-        description="Transactions + Names + types → one row per donor with totals; the donor list "
-        "pages and searches it.",
+        description="Transactions (through the sunshine.donor_totals rollup) + Names + types → "
+        "one row per donor with totals; the donor list pages and searches it.",
         deps=("Transactions", "TransactionTypes", "Names", "EntityTypes"),
         unique_key=("entity_id",),
+        rollups=("donor_totals",),
+        shape=RowShape(non_empty_when="live_contributions_exist"),
         indexes=(
             ViewIndex("by_total", (("total_contributed", "DESC"), ("entity_id", "ASC"))),
             ViewIndex("name_trgm", (("entity_name", "ASC"),), method="gin",
@@ -74,7 +84,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         description="top_donors_mv → its ten largest donors, for the dashboard's front card.",
         deps=("top_donors_mv",),
         unique_key=("entity_id",),
-        shape=RowShape(at_most=10),
+        shape=RowShape(at_most=10, non_empty_when="live_contributions_exist"),
     ),
     ViewSpec(
         name="mv_committee_ie_summary",
@@ -82,12 +92,14 @@ VIEWS: tuple[ViewSpec, ...] = (
         "target) pair; every other IE view reads this instead of Transactions.",
         deps=("Transactions", "Committees", "Names"),
         unique_key=("committee_id", "subject_committee_id"),
+        shape=RowShape(non_empty_when="live_ie_exist"),
     ),
     ViewSpec(
         name="top_ie_committees_mv",
         description="mv_committee_ie_summary → IE spending per filing committee.",
         deps=("mv_committee_ie_summary",),
         unique_key=("committee_id",),
+        shape=RowShape(non_empty_when="live_ie_exist"),
         indexes=(ViewIndex("by_total", (("total_spending", "DESC"), ("committee_id", "ASC"))),),
     ),
     ViewSpec(
@@ -95,7 +107,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         description="top_ie_committees_mv → the ten largest IE spenders.",
         deps=("top_ie_committees_mv",),
         unique_key=("committee_id",),
-        shape=RowShape(at_most=10),
+        shape=RowShape(at_most=10, non_empty_when="live_ie_exist"),
     ),
     ViewSpec(
         name="ie_benefit_breakdown",
@@ -122,7 +134,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         "and candidate names.",
         deps=("Transactions", "Committees", "Names"),
         unique_key=("id",),
-        shape=RowShape(at_most=50),
+        shape=RowShape(at_most=50, non_empty_when="live_ie_exist"),
         indexes=(
             ViewIndex("by_date", (("expenditure_date", "DESC NULLS LAST"), ("id", "DESC"))),
         ),

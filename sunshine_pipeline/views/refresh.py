@@ -1,5 +1,6 @@
-"""Materializing one view: create it when missing, otherwise refresh it CONCURRENTLY, and only
-when something it reads changed since its last refresh.
+"""Materializing one view: create it when missing, swap in a new version when its definition
+changed, otherwise refresh it CONCURRENTLY, and only when something it reads changed since its
+last refresh.
 
 Staleness is decided inside PostgreSQL. Every write to a base table leaves a row in
 `sunshine.change_log` in the writing transaction (statement triggers), and so does every
@@ -7,13 +8,36 @@ refresh that changed a view's rows. Each refresh records the snapshot it read; a
 stale when a change_log entry of one of its inputs is not visible in that snapshot. A refresh
 that changed nothing logs nothing, so the views below it stay fresh too.
 
-A per-view advisory lock serialises refreshes of one view across processes; a second caller
-waits, then finds the view fresh and skips.
+A definition change (the SQL file's hash differs from the one recorded at the view's last
+refresh) cannot go through REFRESH, and dropping the view would take the dashboard down and,
+with CASCADE, silently remove the views built on it. Instead, in one transaction:
+
+1. the view and every view downstream of it are built in the schema `sunshine_next` under
+   their own names, with their indexes, from their SQL files. That schema comes first in
+   search_path while they are built, so a dependent's unchanged SQL (`FROM
+   mv_committee_ie_summary`) reads the NEW upstream version: no text substitution in SQL,
+   which could not tell a relation name from the same word in a string or a comment;
+2. an optional validator (the reconciliation checks) runs against the new versions, still
+   through that search_path; a failure aborts the whole transaction, and the live views are
+   untouched;
+3. the swap: the live views are dropped in reverse dependency order without CASCADE (a
+   dependent that is not ours makes the drop fail and the transaction roll back), and the new
+   ones moved into the live schema with `SET SCHEMA`, indexes included. Only this step takes
+   ACCESS EXCLUSIVE locks on live views, inside a savepoint with a short lock_timeout that is
+   retried, so readers wait at most a moment and get the old rows until the commit.
+
+A swap writes no change_log entry: every view that reads a swapped view is rebuilt from it in
+the same transaction and records the same snapshot.
+
+A per-view advisory lock serialises work on one view across processes; a second caller
+waits, then finds the view fresh and skips. A swap also takes the locks of the views it
+rebuilds, in dependency order, so two swaps cannot deadlock.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,13 +45,26 @@ import psycopg
 from psycopg import sql
 
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
-from sunshine_pipeline.views.catalog import ViewSpec
+from sunshine_pipeline.views.catalog import ViewSpec, downstream_views
+
+MODES = ("created", "concurrent", "swapped", "skipped")
+SWAP_SCHEMA = "sunshine_next"
+# The swap waits at most this long for a reader to let go of a live view, then retries.
+SWAP_LOCK_TIMEOUT = "1s"
+SWAP_ATTEMPTS = 10
+
+# Given the views just built (readable under their own names), returns what does not add up.
+Validator = Callable[[psycopg.Connection, Sequence[ViewSpec]], list[str]]
+
+
+class SwapRefused(Exception):
+    """The new version of a view failed validation; the live views were left as they were."""
 
 
 @dataclass
 class RefreshResult:
     view: str
-    mode: str  # created, concurrent, skipped
+    mode: str  # one of MODES
     row_count: int
     rows_changed: int
     size_bytes: int
@@ -35,10 +72,13 @@ class RefreshResult:
     started_at: datetime
     finished_at: datetime
     source_watermark: int | None
+    definition_hash: str = ""
+    # For a swap: every view rebuilt with this one (its dependents), in order.
+    swapped_views: tuple[str, ...] = ()
 
 
-def _lock_key(view: ViewSpec) -> str:
-    return f"sunshine.view.{view.name}"
+def _lock(conn: psycopg.Connection, view: ViewSpec) -> None:
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sunshine.view.{view.name}"])
 
 
 def view_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -69,8 +109,36 @@ def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
         [list(view.deps), last[0], last[0]]).fetchone()[0]
 
 
-def _create(conn: psycopg.Connection, view: ViewSpec) -> None:
-    name = sql.Identifier(view.name)
+def definition_current(conn: psycopg.Connection, view: ViewSpec) -> bool:
+    """True when the view's last refresh used the SQL file as it is now. A view we have no
+    record of (created by hand or by the old system) counts as changed, so it is swapped."""
+    last = last_refresh(conn, view.name)
+    return last is not None and last[1] == sql_hash(view.sql_file)
+
+
+def view_columns(conn: psycopg.Connection, name: str) -> list[tuple[str, str]]:
+    """(column, SQL type) of a live view, in order: the view's column schema."""
+    return conn.execute(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a "
+        "WHERE a.attrelid = to_regclass(format('%%I.%%I', current_schema(), %s::text)) "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum", [name]).fetchall()
+
+
+def _live_schema(conn: psycopg.Connection) -> str:
+    return conn.execute("SELECT current_schema()").fetchone()[0]
+
+
+def _prepare_rollups(conn: psycopg.Connection, view: ViewSpec) -> None:
+    """Bring the rollup tables the view reads up to date (a full rebuild only when flagged)."""
+    for rollup in view.rollups:
+        conn.execute(sql.SQL("SELECT {}()").format(
+            sql.Identifier("sunshine", f"refresh_{rollup}")))
+
+
+def _build(conn: psycopg.Connection, view: ViewSpec, schema: str) -> None:
+    """CREATE the materialized view in `schema` with its unique and read indexes, ANALYZEd."""
+    _prepare_rollups(conn, view)
+    name = sql.Identifier(schema, view.name)
     conn.execute(sql.SQL("CREATE MATERIALIZED VIEW {} AS {}").format(
         name, sql.SQL(sql_text(view.sql_file))))
     conn.execute(sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
@@ -83,50 +151,148 @@ def _create(conn: psycopg.Connection, view: ViewSpec) -> None:
             for col, order in index.columns)
         conn.execute(sql.SQL("CREATE INDEX {} ON {} USING {} ({})").format(
             sql.Identifier(f"{view.name}_{index.name}"), name, sql.SQL(index.method), columns))
+    conn.execute(sql.SQL("ANALYZE {}").format(name))
+
+
+def _count_and_size(conn: psycopg.Connection, schema: str, name: str) -> tuple[int, int]:
+    ident = sql.Identifier(schema, name)
+    return conn.execute(sql.SQL(
+        "SELECT (SELECT count(*) FROM {}), pg_total_relation_size(%s::regclass)").format(ident),
+        [ident.as_string(conn)]).fetchone()
 
 
 def _rows_written(conn: psycopg.Connection, name: str) -> int:
-    """Rows this transaction inserted, updated or deleted in the view (pg_stat_xact)."""
+    """Rows inserted, updated or deleted in the view by this backend and not yet reported to
+    the statistics system (pg_stat_xact). Since PostgreSQL 15 that includes earlier
+    transactions of the session (counts are flushed about once a second when idle), so a
+    refresh measures the difference before/after, inside one transaction."""
     row = conn.execute(
         "SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "
         "WHERE relid = to_regclass(%s)", [name]).fetchone()
     return int(row[0]) if row else 0
 
 
+def _log(conn: psycopg.Connection, result: RefreshResult, snapshot: str, run_id: str | None,
+         swapped_for: str | None = None) -> None:
+    conn.execute(
+        "INSERT INTO sunshine.view_refresh (view_name, started_at, finished_at, duration_s, "
+        "mode, row_count, rows_changed, source_snapshot, source_watermark, definition_hash, "
+        "run_id, swapped_for) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::pg_snapshot, %s, %s, %s, "
+        "%s)",
+        [result.view, result.started_at, result.finished_at, result.duration_s, result.mode,
+         result.row_count, result.rows_changed, snapshot, result.source_watermark,
+         result.definition_hash, run_id, swapped_for])
+
+
 def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = False,
-                     run_id: str | None = None) -> RefreshResult:
-    """Create or refresh `view` in one transaction and log it in sunshine.view_refresh."""
+                     run_id: str | None = None,
+                     validate: Validator | None = None) -> RefreshResult:
+    """Create, swap or refresh `view` in one transaction and log it in sunshine.view_refresh.
+
+    `validate` is applied to the new versions before a swap (see the module docstring).
+    """
     started, clock = datetime.now().astimezone(), time.perf_counter()
-    name = sql.Identifier(view.name)
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_lock_key(view)])
+        _lock(conn, view)
         snapshot, watermark = conn.execute(
             "SELECT pg_current_snapshot()::text, "
             "(SELECT max(change_id) FROM sunshine.change_log)").fetchone()
+        if view_exists(conn, view.name) and not definition_current(conn, view):
+            return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
+                         clock=clock, run_id=run_id, validate=validate)
+        schema, written_before = _live_schema(conn), 0
         if not view_exists(conn, view.name):
-            _create(conn, view)
+            _build(conn, view, schema)
             mode = "created"
         elif force or is_stale(conn, view):
-            conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(name))
+            _prepare_rollups(conn, view)
+            written_before = _rows_written(conn, view.name)
+            conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                sql.Identifier(schema, view.name)))
             mode = "concurrent"
         else:
             mode = "skipped"
-        row_count, size = conn.execute(sql.SQL(
-            "SELECT (SELECT count(*) FROM {}), pg_total_relation_size(%s::regclass)").format(
-            name), [view.name]).fetchone()
+        row_count, size = _count_and_size(conn, schema, view.name)
         rows_changed = row_count if mode == "created" else (
-            _rows_written(conn, view.name) if mode == "concurrent" else 0)
+            _rows_written(conn, view.name) - written_before if mode == "concurrent" else 0)
         if rows_changed:
             conn.execute(
                 "INSERT INTO sunshine.change_log (relation, operation, row_count, writer) "
                 "VALUES (%s, 'REFRESH', %s, %s)", [view.name, rows_changed, "sunshine refresh"])
-        finished = datetime.now().astimezone()
-        duration = time.perf_counter() - clock
-        conn.execute(
-            "INSERT INTO sunshine.view_refresh (view_name, started_at, finished_at, duration_s, "
-            "mode, row_count, rows_changed, source_snapshot, source_watermark, definition_hash, "
-            "run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::pg_snapshot, %s, %s, %s)",
-            [view.name, started, finished, duration, mode, row_count, rows_changed, snapshot,
-             watermark, sql_hash(view.sql_file), run_id])
-    return RefreshResult(view.name, mode, row_count, rows_changed, size, duration, started,
-                         finished, watermark)
+        result = RefreshResult(view.name, mode, row_count, rows_changed, size,
+                               time.perf_counter() - clock, started,
+                               datetime.now().astimezone(), watermark, sql_hash(view.sql_file))
+        _log(conn, result, snapshot, run_id)
+    return result
+
+
+_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+               "MAINTAIN")
+
+
+def _copy_privileges(conn: psycopg.Connection, schema: str, name: str,
+                     target: sql.Identifier) -> None:
+    """Grant `target` what other roles may do on the live view `schema.name`, so the
+    dashboard's role keeps reading the view after the swap."""
+    rows = conn.execute(
+        "SELECT a.privilege_type, a.grantee = 0, pg_get_userbyid(a.grantee), a.is_grantable "
+        "FROM pg_class AS c CROSS JOIN LATERAL aclexplode(c.relacl) AS a "
+        "WHERE c.oid = to_regclass(format('%%I.%%I', %s::text, %s::text)) "
+        "AND a.grantee <> c.relowner", [schema, name]).fetchall()
+    for privilege, public, role, grantable in rows:
+        if privilege in _PRIVILEGES:
+            conn.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
+                sql.SQL(privilege), target,
+                sql.SQL("PUBLIC") if public else sql.Identifier(role),
+                sql.SQL(" WITH GRANT OPTION") if grantable else sql.SQL("")))
+
+
+def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark: int | None,
+          started: datetime, clock: float, run_id: str | None,
+          validate: Validator | None) -> RefreshResult:
+    """Rebuild `root` and its downstream views beside the live ones and swap them in."""
+    views = [root, *downstream_views({root.name})]
+    for view in views[1:]:
+        _lock(conn, view)
+    live = _live_schema(conn)
+    search_path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    conn.execute("SELECT set_config('search_path', %s, true)",
+                 [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
+    for view in views:
+        _build(conn, view, SWAP_SCHEMA)
+    failures = validate(conn, views) if validate else []
+    if failures:
+        raise SwapRefused(f"the new definition of {root.name} was not swapped in: "
+                          + "; ".join(failures))
+    counts = {v.name: _count_and_size(conn, SWAP_SCHEMA, v.name) for v in views}
+    for view in views:
+        _copy_privileges(conn, live, view.name, sql.Identifier(SWAP_SCHEMA, view.name))
+    lock_timeout = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        try:
+            with conn.transaction():
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", [SWAP_LOCK_TIMEOUT])
+                for view in reversed(views):
+                    conn.execute(sql.SQL("DROP MATERIALIZED VIEW IF EXISTS {}").format(
+                        sql.Identifier(live, view.name)))
+                for view in views:
+                    conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} SET SCHEMA {}").format(
+                        sql.Identifier(SWAP_SCHEMA, view.name), sql.Identifier(live)))
+            break
+        except psycopg.errors.LockNotAvailable:
+            if attempt == SWAP_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+    conn.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+    conn.execute("SELECT set_config('search_path', %s, true)", [search_path])
+    finished = datetime.now().astimezone()
+    duration = time.perf_counter() - clock
+    results = []
+    for view in views:
+        row_count, size = counts[view.name]
+        result = RefreshResult(view.name, "swapped", row_count, row_count, size, duration,
+                               started, finished, watermark, sql_hash(view.sql_file),
+                               tuple(v.name for v in views[1:]) if view is root else ())
+        _log(conn, result, snapshot, run_id, swapped_for=root.name)
+        results.append(result)
+    return results[0]

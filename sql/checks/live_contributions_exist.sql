@@ -1,0 +1,11 @@
+-- True when the base tables hold a contribution a donor view must show: a live, non-IE
+-- transaction of an income type from a real name (not a sentinel).
+SELECT EXISTS (
+    SELECT FROM "Transactions" AS t
+    INNER JOIN "TransactionTypes" AS tt ON t.transaction_type_id = tt.transaction_type_id
+    WHERE
+        NOT t.deleted
+        AND t.subject_committee_id IS NULL
+        AND tt.income_expense_neutral = 1
+        AND t.entity_id > 0
+)

@@ -1,0 +1,68 @@
+-- Statement trigger on "Transactions": apply the statement's contributions to donor_totals as
+-- deltas (+ new rows, - old rows). A statement touching more than 15% of the table (or any
+-- change while a rebuild is pending) only flags the rollup for a full rebuild instead.
+CREATE OR REPLACE FUNCTION sunshine.maintain_donor_totals() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint;
+    table_rows double precision;
+BEGIN
+    IF (SELECT needs_rebuild FROM sunshine.rollup_state WHERE rollup = 'donor_totals') THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        SELECT count(*) INTO changed FROM old_rows;
+    ELSE
+        SELECT count(*) INTO changed FROM new_rows;
+    END IF;
+    SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = TG_RELID;
+    IF changed > 0.15 * table_rows THEN
+        UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
+        RETURN NULL;
+    END IF;
+
+    CREATE TEMP TABLE IF NOT EXISTS donor_delta (
+        entity_id integer, amount numeric, sign integer
+    ) ON COMMIT DELETE ROWS;
+    TRUNCATE donor_delta;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO donor_delta
+        SELECT r.entity_id, r.amount, 1
+        FROM new_rows AS r
+        INNER JOIN "TransactionTypes" AS tt ON r.transaction_type_id = tt.transaction_type_id
+        WHERE NOT r.deleted AND r.subject_committee_id IS NULL AND r.entity_id > 0
+            AND tt.income_expense_neutral = 1;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO donor_delta
+        SELECT r.entity_id, r.amount, -1
+        FROM old_rows AS r
+        INNER JOIN "TransactionTypes" AS tt ON r.transaction_type_id = tt.transaction_type_id
+        WHERE NOT r.deleted AND r.subject_committee_id IS NULL AND r.entity_id > 0
+            AND tt.income_expense_neutral = 1;
+    END IF;
+
+    INSERT INTO sunshine.donor_totals AS d (entity_id, total_contributed, contribution_count)
+    SELECT entity_id, sum(sign * amount), sum(sign)
+    FROM donor_delta
+    GROUP BY entity_id
+    HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0
+    ORDER BY entity_id
+    ON CONFLICT (entity_id) DO UPDATE
+    SET total_contributed = d.total_contributed + excluded.total_contributed,
+        contribution_count = d.contribution_count + excluded.contribution_count;
+    DELETE FROM sunshine.donor_totals AS d
+    WHERE d.contribution_count = 0
+        AND d.entity_id IN (SELECT entity_id FROM donor_delta);
+    RETURN NULL;
+END
+$$;
+
+-- A transaction type switching income/expense changes every contribution of that type.
+CREATE OR REPLACE FUNCTION sunshine.flag_donor_totals_rebuild() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
+    RETURN NULL;
+END
+$$;

@@ -1,0 +1,119 @@
+"""`sunshine status`: one line per view, read from the warehouse alone (no Dagster storage),
+so it can serve as a health check: a view that is missing, stale (an input changed since its
+refresh), overdue (not refreshed or confirmed within the SLA) or failing (the latest run of one
+of its ERROR checks failed, per sunshine.check_result) makes it unhealthy. A definition
+that is not current yet (its SQL file changed; the next materialization swaps it in) is shown
+but is not a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+
+from sunshine_pipeline.checks import view_sla
+from sunshine_pipeline.sqlfiles import sql_hash
+from sunshine_pipeline.views.catalog import VIEWS
+from sunshine_pipeline.views.refresh import is_stale, view_exists
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    view: str
+    exists: bool
+    row_count: int | None
+    size_bytes: int | None
+    refreshed_at: datetime | None  # last real refresh (created, concurrent, swapped)
+    verified_at: datetime | None  # last materialization of any mode
+    stale: bool
+    overdue: bool
+    definition_current: bool
+    failing_checks: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> str:
+        if not self.exists:
+            return "missing"
+        if self.stale:
+            return "stale"
+        if self.overdue:
+            return "overdue"
+        if self.failing_checks:
+            return "failing"
+        return "fresh"
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == "fresh"
+
+
+def _failing_checks(conn: psycopg.Connection, view: str) -> tuple[str, ...]:
+    if conn.execute("SELECT to_regclass('sunshine.check_result')").fetchone()[0] is None:
+        return ()
+    rows = conn.execute(
+        "SELECT check_name FROM (SELECT DISTINCT ON (check_name) check_name, passed, severity "
+        "FROM sunshine.check_result WHERE asset = %s ORDER BY check_name, check_result_id DESC"
+        ") AS latest WHERE NOT passed AND severity = 'ERROR' ORDER BY check_name",
+        [view]).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[ViewStatus]:
+    """The state of every declared view, in dependency order."""
+    sla = view_sla() if sla is None else sla
+    statuses = []
+    for view in VIEWS:
+        exists = view_exists(conn, view.name)
+        last = conn.execute(
+            "SELECT row_count, refreshed_at, verified_at, definition_hash, "
+            "extract(epoch FROM clock_timestamp() - verified_at)::float8 "
+            "FROM sunshine.view_last_refresh WHERE view_name = %s", [view.name]).fetchone()
+        size = conn.execute(
+            "SELECT pg_total_relation_size(to_regclass(format('%%I', %s::text)))",
+            [view.name]).fetchone()[0] if exists else None
+        row_count, refreshed_at, verified_at, definition_hash, age_s = last or (
+            None, None, None, None, None)
+        statuses.append(ViewStatus(
+            view=view.name,
+            exists=exists,
+            row_count=row_count if exists else None,
+            size_bytes=size,
+            refreshed_at=refreshed_at,
+            verified_at=verified_at,
+            stale=exists and is_stale(conn, view),
+            overdue=exists and (age_s is None or age_s > sla.total_seconds()),
+            definition_current=definition_hash == sql_hash(view.sql_file),
+            failing_checks=_failing_checks(conn, view.name),
+        ))
+    return statuses
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "kB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def format_status(statuses: list[ViewStatus]) -> str:
+    """A plain table: view, rows, size, refreshed at, state, definition, failing checks."""
+    headers = ["view", "rows", "size", "refreshed at", "state", "definition", "failing checks"]
+    rows = [[s.view, "-" if s.row_count is None else f"{s.row_count:,}", _size(s.size_bytes),
+             s.refreshed_at.strftime("%Y-%m-%d %H:%M:%S %Z") if s.refreshed_at else "never",
+             s.state, "current" if s.definition_current else "changed",
+             ", ".join(s.failing_checks) or "-"] for s in statuses]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in [headers, ["-" * w for w in widths], *rows]]
+    return "\n".join(lines)
+
+
+def status_exit_code(statuses: list[ViewStatus]) -> int:
+    """0 when every view is healthy, else 1: `sunshine status` as a health check."""
+    return 0 if all(s.healthy for s in statuses) else 1

@@ -1,0 +1,125 @@
+"""`sunshine status` logic and the refresh log behind it, on a real PostgreSQL: every view
+fresh after a clean load; missing, stale, overdue and failing views named and the exit code
+non-zero; sunshine.view_last_refresh tells a real "last updated" apart from a skipped run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+import pytest
+from psycopg import sql
+
+from sunshine_pipeline.checks import Outcome, record
+from sunshine_pipeline.resources import connect
+from sunshine_pipeline.status import format_status, status_exit_code, view_status
+from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
+from sunshine_pipeline.views.refresh import materialize_view
+from tests.test_checks import load
+
+
+@pytest.fixture
+def loaded(db_url: str, small_batch: Path) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to a warehouse with the small batch and every view."""
+    with connect(db_url, autocommit=True) as conn:
+        load(conn, small_batch)
+        yield conn
+
+
+def test_every_view_is_fresh_after_a_clean_load(loaded) -> None:
+    conn = loaded
+    statuses = view_status(conn)
+    assert [s.view for s in statuses] == [v.name for v in VIEWS]
+    assert {(s.state, s.definition_current, s.failing_checks) for s in statuses} == {
+        ("fresh", True, ())}
+    assert {s.view: s.row_count for s in statuses} == {
+        v.name: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+            sql.Identifier(v.name))).fetchone()[0] for v in VIEWS}
+    assert all(s.size_bytes > 0 and s.refreshed_at == s.verified_at for s in statuses)
+    assert status_exit_code(statuses) == 0
+    lines = format_status(statuses).splitlines()
+    assert lines[0].split() == ["view", "rows", "size", "refreshed", "at", "state",
+                                "definition", "failing", "checks"]
+    assert len(lines) == 2 + len(VIEWS)
+    assert lines[4].split()[0] == "mv_committee_ie_summary"
+    assert lines[4].split()[-3:] == ["fresh", "current", "-"]
+
+
+def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
+    conn = loaded
+    conn.execute("DELETE FROM candidate_soi WHERE id = (SELECT min(id) FROM candidate_soi)")
+    conn.execute("UPDATE sunshine.view_refresh SET finished_at = now() - interval '3 hours' "
+                 "WHERE view_name = 'ie_benefit_breakdown'")
+    conn.execute("DROP MATERIALIZED VIEW mv_dashboard_top_ie_committees")
+    record(conn, Outcome("mv_dashboard_support_oppose",
+                         "mv_dashboard_support_oppose_matches_ie_summary", False,
+                         dg.AssetCheckSeverity.ERROR, "rows is 2, expected 1"))
+    record(conn, Outcome("top_donors_mv", "top_donors_mv_row_count_is_steady", False,
+                         dg.AssetCheckSeverity.WARN, "row count moved"))
+    conn.execute("UPDATE sunshine.view_refresh SET definition_hash = 'older' "
+                 "WHERE view_name = 'mv_dashboard_recent_expenditures'")
+    statuses = {s.view: s for s in view_status(conn)}
+    assert {name: s.state for name, s in statuses.items() if s.state != "fresh"} == {
+        "dashboard_aggregations": "stale",
+        "ie_benefit_breakdown": "overdue",
+        "mv_dashboard_top_ie_committees": "missing",
+        "mv_dashboard_support_oppose": "failing",
+    }
+    assert statuses["mv_dashboard_support_oppose"].failing_checks == (
+        "mv_dashboard_support_oppose_matches_ie_summary",)
+    assert not statuses["mv_dashboard_recent_expenditures"].definition_current
+    assert statuses["mv_dashboard_recent_expenditures"].healthy
+    assert statuses["mv_dashboard_top_ie_committees"].row_count is None
+    assert status_exit_code(list(statuses.values())) == 1
+    text = format_status(list(statuses.values()))
+    assert "mv_dashboard_support_oppose_matches_ie_summary" in text
+    recent = next(line for line in text.splitlines()
+                  if line.startswith("mv_dashboard_recent_expenditures"))
+    assert recent.split()[-3:] == ["fresh", "changed", "-"]
+
+    # A passing evaluation after the failure clears it.
+    record(conn, Outcome("mv_dashboard_support_oppose",
+                         "mv_dashboard_support_oppose_matches_ie_summary", True))
+    assert not next(s for s in view_status(conn)
+                    if s.view == "mv_dashboard_support_oppose").failing_checks
+
+
+def test_view_last_refresh_tells_a_real_refresh_from_a_skipped_one(loaded) -> None:
+    conn = loaded
+    view = VIEWS_BY_NAME["top_donors_mv"]
+
+    def last() -> tuple:
+        return conn.execute(
+            "SELECT refreshed_at, changed_at, verified_at, mode FROM sunshine.view_last_refresh "
+            "WHERE view_name = %s", [view.name]).fetchone()
+
+    created, changed, verified, mode = last()
+    assert created == changed == verified and mode == "created"
+    assert conn.execute("SELECT count(*) FROM sunshine.view_last_refresh").fetchone()[0] == len(
+        VIEWS)
+
+    assert materialize_view(conn, view).mode == "skipped"
+    refreshed, changed, verified, mode = last()
+    assert (refreshed, changed, mode) == (created, created, "created") and verified > created
+
+    assert materialize_view(conn, view, force=True).mode == "concurrent"
+    refreshed, changed, verified, mode = last()
+    assert refreshed > created and changed == created and mode == "concurrent"
+
+    conn.execute(
+        'UPDATE "Transactions" SET amount = amount + 1 WHERE transaction_id = (SELECT '
+        'min(t.transaction_id) FROM "Transactions" AS t JOIN "TransactionTypes" AS tt '
+        "USING (transaction_type_id) WHERE NOT t.deleted AND t.subject_committee_id IS NULL "
+        "AND tt.income_expense_neutral = 1 AND t.entity_id > 0)")
+    assert materialize_view(conn, view).rows_changed > 0
+    refreshed_again, changed, verified, mode = last()
+    assert changed == refreshed_again > refreshed
+
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "INSERT INTO sunshine.view_refresh (view_name, started_at, finished_at, duration_s, "
+            "mode, row_count, source_snapshot, definition_hash) SELECT view_name, started_at, "
+            "finished_at, 0, 'dropped', 0, source_snapshot, definition_hash "
+            "FROM sunshine.view_refresh LIMIT 1")

@@ -1,0 +1,217 @@
+"""A changed view definition is built beside the live view and swapped in (views/refresh.py):
+readers never error and keep reading, the views built on it are rebuilt and survive, a new
+version that does not reconcile is refused, and a dependent we do not know is never dropped."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+import pytest
+from psycopg import sql
+
+from sunshine_pipeline import sqlfiles
+from sunshine_pipeline.checks import reconciliation_failures
+from sunshine_pipeline.resources import connect
+from sunshine_pipeline.status import status_exit_code, view_status
+from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, downstream_views
+from sunshine_pipeline.views.refresh import SwapRefused, definition_current, materialize_view
+from tests.test_checks import load, run_job
+from tests.test_end_to_end import view_rows
+
+SUMMARY = VIEWS_BY_NAME["mv_committee_ie_summary"]
+REBUILT = [SUMMARY.name, *(v.name for v in downstream_views({SUMMARY.name}))]
+LAST_COLUMN = "    ie.last_expenditure_date\nFROM ie"
+NEW_COLUMN = ("    ie.last_expenditure_date,\n"
+              "    ie.expenditure_count - ie.support_count - ie.oppose_count AS unsided_count\n"
+              "FROM ie")
+
+
+@pytest.fixture
+def sql_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of sql/ that the code reads instead of the real one (sql_text is cached)."""
+    target = tmp_path / "sql"
+    shutil.copytree(sqlfiles.sql_dir(), target)
+    monkeypatch.setattr(sqlfiles, "sql_dir", lambda: target)
+    sqlfiles.sql_text.cache_clear()
+    yield target
+    sqlfiles.sql_text.cache_clear()
+
+
+def edit(sql_root: Path, name: str, old: str, new: str) -> None:
+    path = sql_root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    sqlfiles.sql_text.cache_clear()
+
+
+@pytest.fixture
+def wconn(db_url: str) -> Iterator[psycopg.Connection]:
+    with connect(db_url, autocommit=True) as c:
+        yield c
+
+
+class Readers:
+    """Threads that count the rows of `views` in a loop, as the dashboard would, each query
+    allowed to wait at most `lock_timeout` for a lock; every error is kept."""
+
+    def __init__(self, url: str, views: list[str], threads: int = 2,
+                 lock_timeout: str = "2s") -> None:
+        self.url, self.views, self.lock_timeout = url, views, lock_timeout
+        self.stop = threading.Event()
+        self.errors: list[str] = []
+        self.reads: Counter[str] = Counter()
+        self.ready = threading.Barrier(threads + 1, timeout=60)
+        self.threads = [threading.Thread(target=self._loop) for _ in range(threads)]
+
+    def _loop(self) -> None:
+        with connect(self.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(self.lock_timeout)))
+            first = True
+            while not self.stop.is_set():
+                for view in self.views:
+                    try:
+                        conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+                            sql.Identifier(view))).fetchone()
+                        self.reads[view] += 1
+                    except psycopg.Error as exc:
+                        self.errors.append(f"{view}: {exc!r}")
+                if first:
+                    first = False
+                    self.ready.wait()
+
+    def __enter__(self) -> Readers:
+        for t in self.threads:
+            t.start()
+        self.ready.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+
+
+def live_schema_objects(conn: psycopg.Connection, schema: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace ORDER BY 1",
+        [schema]).fetchall()]
+
+
+def test_a_changed_definition_is_swapped_in_while_readers_keep_reading(
+        small_batch, db_url, warehouse, wconn, sql_copy) -> None:
+    load(wconn, small_batch)
+    before = {v.name: view_rows(wconn, v.name) for v in VIEWS}
+    edit(sql_copy, SUMMARY.sql_file, LAST_COLUMN, NEW_COLUMN)
+    assert not definition_current(wconn, SUMMARY)
+
+    with Readers(db_url, REBUILT) as readers, dg.DagsterInstance.ephemeral() as instance:
+        result = run_job(warehouse, "refresh_views_job", instance)
+    assert readers.errors == []
+    assert set(readers.reads) == set(REBUILT)
+    assert result.success
+
+    metadata = result.asset_materializations_for_node(SUMMARY.name)[0].metadata
+    assert metadata["mode"].value == "swapped"
+    assert metadata["rebuilt_with_it"].value == ", ".join(REBUILT[1:])
+    assert metadata["dagster/column_schema"].value.columns[-1] == dg.TableColumn(
+        "unsided_count", "bigint")
+    modes = dict(wconn.execute(
+        "SELECT DISTINCT ON (view_name) view_name, mode || ' for ' || swapped_for "
+        "FROM sunshine.view_refresh WHERE mode <> 'skipped' AND swapped_for IS NOT NULL "
+        "ORDER BY view_name, refresh_id DESC").fetchall())
+    assert modes == {name: f"swapped for {SUMMARY.name}" for name in REBUILT}
+
+    assert {v.name: view_rows(wconn, v.name) for v in VIEWS} == before
+    unsided = wconn.execute("SELECT sum(unsided_count) FROM mv_committee_ie_summary").fetchone()
+    assert unsided[0] == wconn.execute(
+        'SELECT count(*) FROM "Transactions" WHERE subject_committee_id IS NOT NULL '
+        "AND NOT deleted AND is_for_benefit IS NULL").fetchone()[0]
+    indexes = {r[0] for r in wconn.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()").fetchall()}
+    assert {f"{v}_key" for v in REBUILT} | {"top_ie_committees_mv_by_total"} <= indexes
+    assert live_schema_objects(wconn, "sunshine_next") == []
+    assert all(definition_current(wconn, v) for v in VIEWS)
+    assert status_exit_code(view_status(wconn)) == 0
+    # The rebuilt views keep their unique indexes: a concurrent refresh works.
+    assert materialize_view(wconn, SUMMARY, force=True).mode == "concurrent"
+
+
+def test_a_new_version_that_does_not_reconcile_is_refused(
+        small_batch, warehouse, wconn, sql_copy) -> None:
+    load(wconn, small_batch)
+    before = {v.name: view_rows(wconn, v.name) for v in VIEWS}
+    edit(sql_copy, SUMMARY.sql_file, "coalesce(sum(abs(amount)), 0) AS total_amount",
+         "2 * coalesce(sum(abs(amount)), 0) AS total_amount")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_job(warehouse, "refresh_views_job", instance)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == SUMMARY.name
+    message = failure.event_specific_data.error.to_string()
+    assert "mv_committee_ie_summary was not swapped in" in message
+    assert "mv_committee_ie_summary_matches_source_totals: total_amount is" in message
+    materialized = {e.asset_key.to_user_string()
+                    for e in result.get_asset_materialization_events()}
+    assert materialized.isdisjoint(REBUILT)
+    assert {v.name: view_rows(wconn, v.name) for v in VIEWS} == before
+    assert not definition_current(wconn, SUMMARY)
+    assert live_schema_objects(wconn, "sunshine_next") == []
+    with pytest.raises(SwapRefused, match="total_amount is"):
+        materialize_view(wconn, SUMMARY, validate=reconciliation_failures)
+
+
+def test_a_dependent_we_do_not_know_is_never_dropped(small_batch, wconn, sql_copy) -> None:
+    load(wconn, small_batch)
+    wconn.execute("CREATE VIEW site_ie_committees AS "
+                  "SELECT DISTINCT committee_id FROM mv_committee_ie_summary")
+    edit(sql_copy, SUMMARY.sql_file, LAST_COLUMN, NEW_COLUMN)
+    with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+        materialize_view(wconn, SUMMARY, validate=reconciliation_failures)
+    assert wconn.execute("SELECT count(*) FROM site_ie_committees").fetchone()[0] > 0
+    columns = [r[0] for r in wconn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'mv_committee_ie_summary'::regclass "
+        "AND attnum > 0").fetchall()]
+    assert "unsided_count" not in columns
+    assert live_schema_objects(wconn, "sunshine_next") == []
+
+
+def test_a_swap_keeps_the_privileges_of_the_live_views(small_batch, wconn, sql_copy) -> None:
+    load(wconn, small_batch)
+    role = f"dashboard_{uuid.uuid4().hex[:8]}"
+    wconn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(role)))
+    try:
+        for name in REBUILT:
+            wconn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(
+                sql.Identifier(name), sql.Identifier(role)))
+        edit(sql_copy, SUMMARY.sql_file, LAST_COLUMN, NEW_COLUMN)
+        assert materialize_view(wconn, SUMMARY).mode == "swapped"
+        for name in REBUILT:
+            assert wconn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')",
+                                 [role, name]).fetchone()[0], name
+        assert not wconn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')",
+                                 [role, "top_donors_mv"]).fetchone()[0]
+    finally:
+        wconn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        wconn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_a_view_made_by_hand_is_adopted_by_a_swap(small_batch, wconn) -> None:
+    from sunshine_pipeline.imports.loader import import_batch
+
+    import_batch(wconn, small_batch)
+    donors = VIEWS_BY_NAME["top_donors_mv"]
+    wconn.execute(sql.SQL("CREATE MATERIALIZED VIEW top_donors_mv AS {}").format(
+        sql.SQL(sqlfiles.sql_text(donors.sql_file))))
+    result = materialize_view(wconn, donors)
+    assert (result.mode, result.swapped_views) == ("swapped", ("mv_dashboard_top_donors",))
+    assert wconn.execute("SELECT to_regclass('top_donors_mv_key') IS NOT NULL").fetchone()[0]
+    assert materialize_view(wconn, VIEWS_BY_NAME["mv_dashboard_top_donors"]).mode == "skipped"
+    assert reconciliation_failures(wconn, [donors, VIEWS_BY_NAME["mv_dashboard_top_donors"]]) == []

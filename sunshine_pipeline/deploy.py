@@ -24,8 +24,10 @@ def dagster_yaml_source() -> Path:
 
 
 def prepare_environment() -> dict[str, str]:
-    """Start the embedded server if needed and set the variables dagster.yaml and the
-    resources read. Returns them (for a child process)."""
+    """Start the embedded server if needed, bring the warehouse schema up to date, and set
+    the variables dagster.yaml and the resources read. Returns them (for a child process)."""
+    from sunshine_pipeline.schema import ensure_schema
+
     env = {
         "SUNSHINE_HOME": str(resources.sunshine_home()),
         "SUNSHINE_DATABASE_URL": resources.warehouse_url(),
@@ -39,6 +41,8 @@ def prepare_environment() -> dict[str, str]:
         home = str(home_path)
     env["DAGSTER_HOME"] = home
     os.environ.update(env)
+    with resources.connect(env["SUNSHINE_DATABASE_URL"]) as conn:
+        ensure_schema(conn)
     return env
 
 

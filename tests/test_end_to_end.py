@@ -41,7 +41,7 @@ def batch(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def test_every_view_equals_the_pandas_computation(batch, warehouse, conn) -> None:
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert ingest(warehouse, batch, instance).success
     expected = expected_views(batch)
     assert [v.name for v in VIEWS] == list(expected) or set(expected) == {v.name for v in VIEWS}
@@ -54,7 +54,7 @@ def test_every_view_equals_the_pandas_computation(batch, warehouse, conn) -> Non
 
 
 def test_views_keep_the_dashboard_column_order(small_batch, warehouse, conn) -> None:
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert ingest(warehouse, small_batch, instance).success
     for view in VIEWS:
         columns = conn.execute(
@@ -65,7 +65,7 @@ def test_views_keep_the_dashboard_column_order(small_batch, warehouse, conn) -> 
 
 def test_second_materialization_refreshes_concurrently_with_identical_rows(
         small_batch, warehouse, conn) -> None:
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert ingest(warehouse, small_batch, instance).success
         before = {v.name: view_rows(conn, v.name) for v in VIEWS}
         job = build_definitions(warehouse).resolve_job_def("refresh_views_job")
@@ -79,7 +79,7 @@ def test_second_materialization_refreshes_concurrently_with_identical_rows(
 
 
 def test_materializations_report_row_count_size_and_duration(small_batch, warehouse) -> None:
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = ingest(warehouse, small_batch, instance)
         assert result.success
         for view in VIEWS:
@@ -92,7 +92,7 @@ def test_materializations_report_row_count_size_and_duration(small_batch, wareho
 
 
 def test_dashboard_queries_return_the_expected_rows(small_batch, warehouse, conn) -> None:
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert ingest(warehouse, small_batch, instance).success
     expected = expected_views(small_batch)
     donors = sorted(expected["top_donors_mv"], key=lambda r: (-r[5], r[0]))

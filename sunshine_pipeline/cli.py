@@ -217,7 +217,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    warnings.filterwarnings("ignore", module="dagster")
+    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
     warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
     logging.basicConfig(level=logging.WARNING)
     return args.func(args)

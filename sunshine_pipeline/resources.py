@@ -13,7 +13,6 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import dagster as dg
 import psycopg
@@ -48,8 +47,28 @@ def _ensure_database(server_url: str, name: str) -> None:
 
 
 def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + database))
+    """The same server, another database (URL or key=value conninfo alike)."""
+    return psycopg.conninfo.make_conninfo(url, dbname=database)
+
+
+def _sqlalchemy_url(conninfo: str) -> str:
+    """A postgresql+psycopg2 URL for dagster-postgres from any libpq connection string; a
+    Unix-socket directory goes in the query string (`?host=/path`)."""
+    from sqlalchemy.engine import URL
+
+    params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    host = params.get("host")
+    socket = host if host and str(host).startswith("/") else None
+    url = URL.create(
+        "postgresql+psycopg2",
+        username=params.get("user"),
+        password=params.get("password") or None,
+        host=None if socket else host,
+        port=int(params["port"]) if params.get("port") else None,
+        database=params.get("dbname"),
+        query={"host": socket} if socket else {},
+    )
+    return url.render_as_string(hide_password=False)
 
 
 def embedded_server_url() -> str:
@@ -70,16 +89,16 @@ def warehouse_url() -> str:
 def dagster_storage_url() -> str:
     """URL for dagster-postgres: SUNSHINE_DAGSTER_PG_URL, else `dagster` beside the warehouse.
 
-    The scheme is forced to postgresql+psycopg2: with psycopg 3 installed, SQLAlchemy would
-    otherwise pick it and dagster's NOTIFY fails (dagster issue #33958).
+    The scheme is postgresql+psycopg2: with psycopg 3 installed, SQLAlchemy would otherwise
+    pick it and dagster's NOTIFY fails (dagster issue #33958). A URL given in
+    SUNSHINE_DAGSTER_PG_URL is used as it is.
     """
     url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
-    if not url:
-        base = os.environ.get("SUNSHINE_DATABASE_URL") or embedded_server_url()
-        _ensure_database(base, DAGSTER_DB)
-        url = _with_database(base, DAGSTER_DB)
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql+psycopg2"))
+    if url:
+        return url
+    base = os.environ.get("SUNSHINE_DATABASE_URL") or embedded_server_url()
+    _ensure_database(base, DAGSTER_DB)
+    return _sqlalchemy_url(_with_database(base, DAGSTER_DB))
 
 
 def stop_embedded_server() -> bool:

@@ -58,6 +58,11 @@ class ViewSpec:
     # Rollup tables the SELECT reads (kept current by triggers on the base tables); each is
     # brought up to date by sunshine.refresh_<rollup>() before the view is built or refreshed.
     rollups: tuple[str, ...] = ()
+    # How a stale view is refreshed: "concurrent" (REFRESH … CONCURRENTLY: only changed rows
+    # are written, but PostgreSQL sorts the whole new result twice to check for duplicates) or
+    # "swap" (rebuilt beside the live view with its indexes and swapped in one short
+    # transaction; cheaper for a large view, readers wait only for the swap itself).
+    refresh: str = "concurrent"
 
     @property
     def sql_file(self) -> str:
@@ -72,6 +77,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         deps=("Transactions", "TransactionTypes", "Names", "EntityTypes"),
         unique_key=("entity_id",),
         rollups=("donor_totals",),
+        refresh="swap",
         shape=RowShape(non_empty_when="live_contributions_exist"),
         indexes=(
             ViewIndex("by_total", (("total_contributed", "DESC"), ("entity_id", "ASC"))),

@@ -49,6 +49,9 @@ from sunshine_pipeline.views.catalog import ViewSpec, downstream_views
 
 MODES = ("created", "concurrent", "swapped", "skipped")
 SWAP_SCHEMA = "sunshine_next"
+# Memory for building a view's indexes (the trigram index of top_donors_mv above all); one
+# build at a time, well within a 2 GB server.
+BUILD_MEMORY = "256MB"
 # The swap waits at most this long for a reader to let go of a live view, then retries.
 SWAP_LOCK_TIMEOUT = "1s"
 SWAP_ATTEMPTS = 10
@@ -138,6 +141,7 @@ def _prepare_rollups(conn: psycopg.Connection, view: ViewSpec) -> None:
 def _build(conn: psycopg.Connection, view: ViewSpec, schema: str) -> None:
     """CREATE the materialized view in `schema` with its unique and read indexes, ANALYZEd."""
     _prepare_rollups(conn, view)
+    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [BUILD_MEMORY])
     name = sql.Identifier(schema, view.name)
     conn.execute(sql.SQL("CREATE MATERIALIZED VIEW {} AS {}").format(
         name, sql.SQL(sql_text(view.sql_file))))
@@ -204,6 +208,9 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
         if not view_exists(conn, view.name):
             _build(conn, view, schema)
             mode = "created"
+        elif view.refresh == "swap" and (force or is_stale(conn, view)):
+            return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
+                         clock=clock, run_id=run_id, validate=None)
         elif force or is_stale(conn, view):
             _prepare_rollups(conn, view)
             written_before = _rows_written(conn, view.name)

@@ -63,6 +63,9 @@ class ViewSpec:
     # "swap" (rebuilt beside the live view with its indexes and swapped in one short
     # transaction; cheaper for a large view, readers wait only for the swap itself).
     refresh: str = "concurrent"
+    # Per-column statistics targets: the donor search (ILIKE '%term%' ORDER BY total LIMIT n)
+    # picks between the trigram and the by_total index on these estimates.
+    statistics: tuple[tuple[str, int], ...] = ()
 
     @property
     def sql_file(self) -> str:
@@ -78,6 +81,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         unique_key=("entity_id",),
         rollups=("donor_totals",),
         refresh="swap",
+        statistics=(("entity_name", 1000),),
         shape=RowShape(non_empty_when="live_contributions_exist"),
         indexes=(
             ViewIndex("by_total", (("total_contributed", "DESC"), ("entity_id", "ASC"))),

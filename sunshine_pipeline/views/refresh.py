@@ -155,6 +155,9 @@ def _build(conn: psycopg.Connection, view: ViewSpec, schema: str) -> None:
             for col, order in index.columns)
         conn.execute(sql.SQL("CREATE INDEX {} ON {} USING {} ({})").format(
             sql.Identifier(f"{view.name}_{index.name}"), name, sql.SQL(index.method), columns))
+    for column, target in view.statistics:
+        conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} ALTER COLUMN {} SET STATISTICS {}").format(
+            name, sql.Identifier(column), sql.Literal(target)))
     conn.execute(sql.SQL("ANALYZE {}").format(name))
 
 

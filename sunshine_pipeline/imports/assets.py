@@ -1,12 +1,24 @@
-"""Dagster assets for the landing files (external sources) and the base tables they feed."""
+"""Dagster assets for the landing files (external sources) and the base tables they feed.
 
+One multi-asset imports a batch (the whole batch in one transaction, see loader.py) and
+yields one materialization per base table whose file the batch holds. Each carries the
+file's counts, a `status` that says at a glance whether rows were quarantined, a preview of
+the first quarantined rows, and a data version (the file's content hash), so views
+downstream turn stale in the UI exactly when a table's content may have changed.
+"""
 
 from pathlib import Path
 
 import dagster as dg
 
-from sunshine_pipeline.imports.catalog import SOURCES, SourceFile
-from sunshine_pipeline.imports.loader import BatchResult, import_batch
+from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE, SourceFile
+from sunshine_pipeline.imports.loader import (
+    PREVIEW_ROWS,
+    BatchResult,
+    FileResult,
+    QuarantinedRow,
+    import_batch,
+)
 from sunshine_pipeline.resources import WarehouseResource
 
 IMPORTS_GROUP = "imports"
@@ -34,18 +46,47 @@ def landing_specs() -> list[dg.AssetSpec]:
     ]
 
 
-def _file_metadata(result: BatchResult, table: str) -> tuple[dict, str | None]:
-    file = next((f for f in result.files if f.table == table), None)
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def quarantine_table(rows: list[QuarantinedRow], total: int) -> str:
+    """The first quarantined rows of a file as a markdown table (record 1 is the header)."""
+    lines = ["| record | column | raw value | reason |", "|---:|---|---|---|"]
+    lines += [f"| {r.row_number} | {_cell(r.column)} | {_cell(r.raw_value)} | {_cell(r.reason)} |"
+              for r in rows]
+    if total > len(rows):
+        lines.append(f"\n{len(rows)} quarantine rows shown; the file has {total} quarantined "
+                     "records in sunshine.quarantine.")
+    return "\n".join(lines)
+
+
+def file_metadata(result: BatchResult, file: FileResult | None, table: str) -> dict:
+    """Materialization metadata of one base table after importing `result`."""
     metadata: dict = {"batch_id": result.batch_id or 0, "outcome": result.outcome,
                       "batch_path": dg.MetadataValue.path(result.path),
                       "dagster/table_name": table}
-    if file:
-        metadata |= {"read": file.read, "inserted": file.inserted, "updated": file.updated,
-                     "flipped_to_deleted": file.deleted, "unchanged": file.unchanged,
-                     "quarantined": file.quarantined}
-    return metadata, result.file_hashes.get(f"{table}.csv") or next(
-        (h for name, h in result.file_hashes.items() if name.lower() == f"{table}.csv".lower()),
-        None)
+    if file is None:
+        metadata["status"] = ("skipped: the same content already landed"
+                              if result.outcome == "skipped" else "not in this batch")
+        return metadata
+    metadata |= {"read": file.read, "inserted": file.inserted, "updated": file.updated,
+                 "flipped_to_deleted": file.deleted, "unchanged": file.unchanged,
+                 "quarantined": file.quarantined,
+                 "status": f"quarantined {file.quarantined} rows" if file.quarantined else "ok"}
+    if file.synthesized_committees:
+        metadata["synthesized_committees"] = file.synthesized_committees
+    if file.quarantined:
+        metadata["quarantine_preview"] = dg.MetadataValue.md(
+            quarantine_table(file.quarantine_preview[:PREVIEW_ROWS], file.quarantined))
+    return metadata
+
+
+def _file_hash(result: BatchResult, table: str) -> str | None:
+    wanted = SOURCES_BY_TABLE[table].file.lower()
+    return next((h for name, h in result.file_hashes.items() if name.lower() == wanted), None)
 
 
 def build_import_assets() -> dg.AssetsDefinition:
@@ -53,8 +94,9 @@ def build_import_assets() -> dg.AssetsDefinition:
         dg.AssetSpec(
             s.table,
             deps=[landing_key(s)],
-            description=f"{s.file} → \"{s.table}\": COPY into staging, validate, upsert by "
-            f"{', '.join(s.key)}; bad rows go to sunshine.quarantine.",
+            description=f"{s.file} → \"{s.table}\": COPY into staging, validate, write only "
+            f"the rows that changed (key {', '.join(s.key)}); bad rows go to "
+            "sunshine.quarantine.",
             group_name=IMPORTS_GROUP,
             kinds={"postgres", "csv"},
             skippable=True,
@@ -71,13 +113,16 @@ def build_import_assets() -> dg.AssetsDefinition:
             result = import_batch(conn, Path(config.batch_dir), tables=tables,
                                   force=config.force, writer=f"dagster run {context.run_id}")
         context.log.info("batch %s: %s", result.batch_id, result.outcome)
-        present = {name.lower() for name in result.file_hashes}
+        if result.quarantined:
+            context.log.warning("batch %s: %s rows quarantined (sunshine.quarantine)",
+                                result.batch_id, result.quarantined)
+        files = {f.table: f for f in result.files if f.table}
         for table in sorted(tables):
-            if f"{table}.csv".lower() not in present:
+            file_hash = _file_hash(result, table)
+            if file_hash is None:
                 continue
-            metadata, file_hash = _file_metadata(result, table)
             yield dg.MaterializeResult(
-                asset_key=table, metadata=metadata,
-                data_version=dg.DataVersion(file_hash) if file_hash else None)
+                asset_key=table, metadata=file_metadata(result, files.get(table), table),
+                data_version=dg.DataVersion(file_hash))
 
     return _import

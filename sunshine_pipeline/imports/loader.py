@@ -1,16 +1,38 @@
-"""Landing batch → base tables: COPY into staging, validate set-wise, upsert only what changed.
+"""Landing batch → base tables: COPY into staging, validate set-wise, write only what changed.
 
-A batch is a folder of `<Table>.csv` files. The whole batch is applied in one transaction, so
-it lands whole or not at all; a killed process leaves the tables as they were. Per file:
+A batch is a folder of `<Table>.csv` files, applied in one transaction: it lands whole or not
+at all, and a process killed at any moment leaves the base tables as they were (the server
+rolls the transaction back; `client_connection_check_interval` makes it notice a vanished
+client within seconds, even in the middle of a long statement). Imports hold one session
+advisory lock, so they run one at a time; a ledger row still 'running' when the next import
+holds that lock was left by a process that died, and is marked 'abandoned'. Per file:
 
-1. the header is read and checked before anything touches the database (a missing required
-   column or a file that is not UTF-8 CSV rejects the batch, naming file and column);
-2. COPY streams the file into a temporary text table (bounded memory whatever its size);
-3. every value is checked in SQL (types, required fields, duplicate keys, references); a bad
-   row goes to `sunshine.quarantine` with its record number, column, raw value and reason,
-   and never blocks the good rows;
-4. good rows are compared with the table: new keys are inserted, changed rows updated,
-   identical rows not written at all; the change set is kept in `sunshine.import_change`.
+1. Before any database work every header is checked: a missing required column, or a file
+   that is not UTF-8 CSV, rejects the batch with an error naming the file (and column).
+2. COPY streams the file into an unlogged staging table of text columns (bounded memory
+   whatever the size). A record COPY cannot take (wrong field count, invalid UTF-8, a NUL
+   byte) fails the whole COPY: it is rolled back to a savepoint and the file streamed again
+   through Python's csv module, which stages each such record as a structural problem and
+   the others as rows, so one bad record never blocks the good ones.
+3. One pass converts every value and checks every reference. A good row costs about what
+   its casts cost: numbers are cast straight (an export of typed columns has no malformed
+   number; if one fails the statement, it runs again value by value through
+   pg_input_is_valid); dates are parsed once per distinct spelling; a dense reference (a
+   committee, transaction type or name) tests one bit of a bitmap of the referenced keys,
+   a mostly empty one (the IE target) probes an index. Only a bad row keeps its raw values,
+   and the expensive per-column reasons are spelled out for those rows alone.
+4. Bad rows go to `sunshine.quarantine` with their record number (the header is record 1),
+   column, raw value, reason and the raw row; they never block the good rows. A key that
+   appears more than once among the otherwise good rows has every copy quarantined (which
+   one is right cannot be known).
+5. Into a table with rows, good rows are compared with it in one join (`IS DISTINCT FROM`
+   on every imported column): new keys are inserted, changed rows updated, identical rows
+   not written at all, so PostgreSQL's own counters show no write for a batch that changed
+   nothing; `sunshine.import_change` gets each key inserted (i), updated (u) or flipped to
+   deleted (d). Into an empty table rows are inserted straight; a large load drops the
+   table's indexes and builds them once afterwards, the primary key doubling as the
+   duplicate check, and the change set is one row per table: op '*', key = the number of
+   rows inserted (every row of the table is new).
 
 Columns the catalog does not know, and files of export tables the dashboard does not use, are
 kept in `sunshine.unmapped_data` as JSON.
@@ -18,15 +40,21 @@ kept in `sunshine.unmapped_data` as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import hashlib
+import io
+import json
 import logging
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 from psycopg.types.json import Jsonb
 
 from sunshine_pipeline.imports.catalog import (
@@ -38,6 +66,7 @@ from sunshine_pipeline.imports.catalog import (
     SOURCES,
     SOURCES_BY_FILE,
     Column,
+    Reference,
     SourceFile,
 )
 from sunshine_pipeline.schema import ensure_schema
@@ -45,7 +74,35 @@ from sunshine_pipeline.schema import ensure_schema
 log = logging.getLogger(__name__)
 
 COPY_CHUNK = 1 << 20
+PREVIEW_ROWS = 20
+# A first load of at least this many rows drops the table's indexes and builds them after.
+REBUILD_ROWS = 100_000
+# A reference whose keys span fewer values than this is tested against a bitmap of them,
+# in a file of at least LOOKUP_MAX_ROWS rows (a smaller one probes the referenced key's index).
+BITMAP_MAX_KEYS = 1 << 26
+LOOKUP_MAX_ROWS = 50_000
+# Session advisory lock (two-int form) held for the whole import: one import at a time.
+IMPORT_LOCK = (7_246_551, 3)
+# Settings of the import transaction: a hash of a few million keys stays in memory, an index
+# of ten million is built in few passes, and a client that vanished is noticed mid-statement.
+IMPORT_SETTINGS = {
+    "work_mem": "64MB",
+    "hash_mem_multiplier": "4",
+    "maintenance_work_mem": "256MB",
+    "client_connection_check_interval": "2s",
+}
+CSV_FIELD_LIMIT = 1 << 20
 ProgressFn = Callable[[str, int, int], None]
+
+# Staging relations: unlogged (no WAL; parallel scans allowed), created and dropped inside
+# the batch transaction, so a killed import leaves none behind.
+STAGE = sql.Identifier("sunshine", "import_stage")
+TYPED = sql.Identifier("sunshine", "import_typed")
+DELTA = sql.Identifier("sunshine", "import_delta")
+REJECTED = sql.Identifier("sunshine", "import_rejected")
+# Staging columns besides the file's own (named by its headers); '#' keeps them apart.
+RN, PROBLEM, PROBLEM_COLUMN, PROBLEM_VALUE, FIELDS = (
+    "#rn", "#problem", "#column", "#value", "#fields")
 
 
 class BatchRejected(Exception):
@@ -54,6 +111,14 @@ class BatchRejected(Exception):
     def __init__(self, file: str, message: str, column: str | None = None):
         self.file, self.column = file, column
         super().__init__(f"{file}: {message}")
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    row_number: int  # record number in the file; the header is record 1
+    column: str | None
+    raw_value: str | None
+    reason: str
 
 
 @dataclass
@@ -66,6 +131,15 @@ class FileResult:
     deleted: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    synthesized_committees: int = 0
+    quarantine_preview: list[QuarantinedRow] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {"read": self.read, "inserted": self.inserted, "updated": self.updated,
+                "deleted": self.deleted, "unchanged": self.unchanged,
+                "quarantined": self.quarantined,
+                "synthesized_committees": self.synthesized_committees}
 
 
 @dataclass
@@ -79,21 +153,26 @@ class BatchResult:
 
     @property
     def changed_tables(self) -> set[str]:
-        return {
+        changed = {
             f.table for f in self.files if f.table and (f.inserted or f.updated or f.deleted)
         }
+        if any(f.synthesized_committees for f in self.files):
+            changed.add("Committees")
+        return changed
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        return {f.file: {k: v for k, v in asdict(f).items() if isinstance(v, int)}
-                for f in self.files}
+        return {f.file: f.counts() for f in self.files}
 
 
 @dataclass(frozen=True)
 class PlannedFile:
     path: Path
     source: SourceFile | None  # None: an export table the dashboard does not use
-    headers: list[str]  # as in the file
-    columns: list[str]  # staging column per header: the database name, or the raw header
+    headers: list[str]  # as in the file (trimmed); they name the staging columns
 
     @property
     def mapped(self) -> dict[str, Column]:
@@ -107,19 +186,23 @@ class PlannedFile:
 
 
 def _read_header(path: Path) -> list[str]:
+    """The header row's names (trimmed); BatchRejected when the file is not UTF-8 CSV. Bytes
+    after the header are not judged here: a bad record is quarantined, not fatal."""
     try:
-        with path.open(encoding="utf-8", newline="") as f:
+        with path.open(encoding="utf-8", errors="surrogateescape", newline="") as f:
             header = next(csv.reader(f), None)
-    except UnicodeDecodeError as exc:
-        raise BatchRejected(path.name, f"not a UTF-8 CSV file ({exc.reason} at byte "
-                                       f"{exc.start} of the header)") from exc
     except csv.Error as exc:
         raise BatchRejected(path.name, f"not a CSV file ({exc})") from exc
     if not header or not any(h.strip() for h in header):
         raise BatchRejected(path.name, "not a CSV file (no header row)")
-    if any("\x00" in h for h in header):
-        raise BatchRejected(path.name, "not a CSV file (binary content in the header)")
-    return [h.strip() for h in header]
+    for name in header:
+        bad = next((ch for ch in name if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:
+            raise BatchRejected(path.name, f"not a UTF-8 CSV file (byte 0x{ord(bad) - 0xDC00:02x} "
+                                           "in the header)")
+        if "\x00" in name:
+            raise BatchRejected(path.name, "not a CSV file (binary content in the header)")
+    return [h.strip().lstrip("\ufeff") for h in header]
 
 
 def plan_batch(batch_dir: Path, tables: set[str] | None = None) -> list[PlannedFile]:
@@ -136,8 +219,11 @@ def plan_batch(batch_dir: Path, tables: set[str] | None = None) -> list[PlannedF
         headers = _read_header(path)
         seen: set[str] = set()
         for h in headers:
-            if h.lower() in seen:
-                raise BatchRejected(path.name, f"column {h} appears twice in the header", h)
+            if not h:
+                raise BatchRejected(path.name, "a column of the header has no name")
+            if h.startswith("#") or h.lower() in seen:
+                what = "appears twice in the header" if h.lower() in seen else "is not allowed"
+                raise BatchRejected(path.name, f"column {h} {what}", h)
             seen.add(h.lower())
         if source:
             for required in source.required_headers:
@@ -145,10 +231,7 @@ def plan_batch(batch_dir: Path, tables: set[str] | None = None) -> list[PlannedF
                     raise BatchRejected(
                         path.name, f"required column {required} is missing from the header",
                         required)
-        plan = PlannedFile(path, source, headers, [])
-        mapped = plan.mapped
-        columns = [mapped[h].name if h in mapped else f"raw:{h}" for h in headers]
-        planned.append(PlannedFile(path, source, headers, columns))
+        planned.append(PlannedFile(path, source, headers))
     order = {s.table: i for i, s in enumerate(SOURCES)}
     planned.sort(key=lambda p: order.get(p.source.table, len(order)) if p.source else len(order))
     return planned
@@ -168,46 +251,175 @@ def content_hashes(files: list[PlannedFile]) -> tuple[str, int, dict[str, str]]:
     return batch.hexdigest(), size, per_file
 
 
-# --- SQL fragments composed from the catalog ------------------------------------------------
+# --- values: conversion and the reason a value is bad ----------------------------------------
 
-_TYPE_CHECKS: dict[str, tuple[str, str]] = {
-    INT: ("NOT pg_input_is_valid({v}, 'integer')", "not an integer"),
-    BIGINT: ("NOT pg_input_is_valid({v}, 'bigint')", "not an integer"),
-    AMOUNT: ("{v} !~ '^-?[0-9]{{1,10}}(\\.[0-9]{{1,2}})?$'",
-             "not an amount (at most 10 digits and 2 decimals)"),
-    DATE: ("sunshine.parse_date({v}) IS NULL", "not a date (YYYY-MM-DD or MM/DD/YY)"),
-    BOOL: ("sunshine.parse_bool({v}) IS NULL", "not a boolean (1/0, true/false)"),
+_REASONS: dict[str, str] = {
+    INT: "not an integer",
+    BIGINT: "not an integer",
+    AMOUNT: "not an amount (at most 10 digits and 2 decimals)",
+    DATE: "not a valid date (YYYY-MM-DD or MM/DD/YY)",
+    BOOL: "not a boolean (1/0, true/false)",
 }
-
-_CONVERSIONS: dict[str, str] = {
-    INT: "{v}::integer",
-    BIGINT: "{v}::bigint",
-    AMOUNT: "{v}::numeric(12, 2)",
-    DATE: "sunshine.parse_date({v})",
-    BOOL: "sunshine.parse_bool({v})",
-}
+MISSING = "required value is missing"
+_AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 
 
-def _reason(column: Column, value: sql.Composable) -> sql.Composable:
-    """CASE … END giving why `value` is bad for `column`, NULL when it is fine."""
-    whens = []
+def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | None,
+             *, optimistic: bool) -> sql.Composable:
+    """The typed value of `raw`, NULL when it is empty or not valid for `column`.
+
+    Each form costs about as much as the cast itself on a good value. `optimistic` casts
+    integers and amounts straight (an export of typed columns has no malformed numbers; one
+    that does makes the statement fail, and the caller runs it again with
+    `optimistic=False`, where they go through pg_input_is_valid first). An amount in its
+    canonical spelling (what numeric(12,2) prints) needs no pattern match; booleans are
+    compared with the usual spellings first; dates come from a per-file map of their
+    distinct spellings (`date_map`, each parsed by sunshine.parse_date)."""
+    if column.type in (INT, BIGINT):
+        if optimistic:
+            return sql.SQL("{}::{}").format(raw, sql.SQL(column.type))
+        return sql.SQL("CASE WHEN pg_input_is_valid({v}, {t}) THEN {v}::{c} END").format(
+            v=raw, t=sql.Literal(column.type), c=sql.SQL(column.type))
+    if column.type == AMOUNT:
+        valid = (sql.SQL("false") if optimistic else
+                 sql.SQL("NOT pg_input_is_valid({}, 'numeric(12,2)')").format(raw))
+        return sql.SQL(
+            "CASE WHEN {valid} THEN NULL "
+            "WHEN {v}::numeric(12,2)::text = {v} OR {v} ~ {pattern} "
+            "THEN {v}::numeric(12,2) END").format(
+            valid=valid, v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
+    if column.type == BOOL:
+        return sql.SQL(
+            "CASE {v} WHEN '1' THEN true WHEN '0' THEN false WHEN 'true' THEN true "
+            "WHEN 'false' THEN false WHEN 'TRUE' THEN true WHEN 'FALSE' THEN false "
+            "ELSE sunshine.parse_bool({v}) END").format(v=raw)
+    if column.type == DATE:
+        assert date_map is not None
+        return sql.SQL("{}.parsed").format(date_map)
+    return raw
+
+
+def _bad(column: Column, raw: sql.Composable, value: sql.Composable) -> sql.Composable:
+    """TRUE when the row cannot be loaded because of this column."""
+    tests = []
     if column.required:
-        whens.append(sql.SQL("WHEN {v} IS NULL THEN 'required value is missing'").format(v=value))
-    if column.type in _TYPE_CHECKS:
-        test, why = _TYPE_CHECKS[column.type]
-        whens.append(sql.SQL("WHEN {v} IS NOT NULL AND " + test + " THEN {why}").format(
-            v=value, why=sql.Literal(why)))
-    if not whens:
-        return sql.NULL
-    return sql.SQL("CASE {} END").format(sql.SQL(" ").join(whens))
+        tests.append(sql.SQL("{} IS NULL").format(raw))
+    if column.type in _REASONS:
+        tests.append(sql.SQL("({} IS NOT NULL AND {} IS NULL)").format(raw, value))
+    return sql.SQL(" OR ").join(tests) if tests else sql.SQL("false")
 
 
-def _conversion(column: Column, value: sql.Composable) -> sql.Composable:
-    expr = sql.SQL(_CONVERSIONS.get(column.type, "{v}")).format(v=value)
-    if column.if_empty is not None:
-        expr = sql.SQL("coalesce({}, {})").format(expr, sql.Literal(column.if_empty))
-    return expr
+def _reason(column: Column, raw: sql.Composable) -> sql.Composable:
+    """Why the column made its row bad (only evaluated when `_bad` is true)."""
+    if column.type not in _REASONS:
+        return sql.Literal(MISSING)
+    if not column.required:
+        return sql.Literal(_REASONS[column.type])
+    return sql.SQL("CASE WHEN {} IS NULL THEN {} ELSE {} END").format(
+        raw, sql.Literal(MISSING), sql.Literal(_REASONS[column.type]))
 
+
+def _jsonb_object(pairs: list[tuple[str, sql.Composable]]) -> sql.Composable:
+    """jsonb_build_object over any number of pairs (a function takes at most 100 arguments)."""
+    chunks = [pairs[i:i + 40] for i in range(0, len(pairs), 40)] or [[]]
+    return sql.SQL(" || ").join(
+        sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(
+            sql.SQL("{}, {}").format(sql.Literal(k), v) for k, v in chunk))
+        for chunk in chunks)
+
+
+def _bitmap_missing(bitmap: sql.Identifier, value: sql.Composable) -> sql.Composable:
+    """`value` has no bit set in the one-row key bitmap table `bitmap` (lo, nbits, bits).
+    The bits are read through an InitPlan (`bits || ''` detoasts them once per query)."""
+    return sql.SQL(
+        "NOT coalesce(({v} - (SELECT lo FROM {bm})) BETWEEN 0 AND (SELECT nbits FROM {bm}) - 1 "
+        "AND get_bit((SELECT bits || ''::bytea FROM {bm}), {v} - (SELECT lo FROM {bm})) = 1, "
+        "false)").format(v=value, bm=bitmap)
+
+
+def _join_missing(alias: sql.Identifier, key: sql.Identifier, value: sql.Composable
+                  ) -> sql.Composable:
+    """The LEFT JOINed referenced row `alias` was not found."""
+    return sql.SQL("{}.{} IS NULL").format(alias, key)
+
+
+# --- the structural fallback: a file COPY refused, streamed through Python's csv ------------
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read (for progress while csv decodes it)."""
+
+    def __init__(self, raw: io.BufferedReader):
+        self.raw, self.done = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.done += n or 0
+        return n
+
+
+class _Lines:
+    """The lines of a text file, shared by a fast path that reads them one by one and a
+    csv.reader that takes as many as its record needs (a line can be handed back first)."""
+
+    def __init__(self, text: io.TextIOWrapper):
+        self.text, self.pushed = text, None
+
+    def readline(self) -> str:
+        if self.pushed is not None:
+            line, self.pushed = self.pushed, None
+            return line
+        return self.text.readline()
+
+    def push(self, line: str) -> None:
+        self.pushed = line
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+def _shown(text: str) -> str:
+    """A value as PostgreSQL can store it: undecodable bytes and NUL as \\xNN escapes."""
+    return (text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            .replace("\x00", "\\x00"))
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
+def _structural_problem(fields: list[str], headers: list[str]
+                        ) -> tuple[str, str | None, str | None] | None:
+    """(reason, column, raw value) when COPY cannot take this record, else None."""
+    if len(fields) != len(headers):
+        return (f"expected {len(headers)} fields, found {len(fields)}", None,
+                _shown(_csv_line(fields)))
+    joined = "".join(fields)
+    if "\x00" not in joined and (joined.isascii() or not _UNDECODED.search(joined)):
+        return None
+    for header, value in zip(headers, fields, strict=True):
+        if not value.isascii() and (bad := _UNDECODED.search(value)):
+            return (f"invalid UTF-8 (byte 0x{ord(bad[0]) - 0xDC00:02x})", header,
+                    _shown(value))
+        if "\x00" in value:
+            return "NUL byte in the value", header, _shown(value)
+    return None
+
+
+def _csv_line(fields: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+# --- one file ---------------------------------------------------------------------------------
 
 class _FileLoader:
     """Loads one planned file inside the batch transaction."""
@@ -216,188 +428,628 @@ class _FileLoader:
                  progress: ProgressFn | None):
         self.conn, self.batch_id, self.plan, self.progress = conn, batch_id, plan, progress
         self.file = plan.path.name
+        self.source = plan.source
         self.result = FileResult(self.file, plan.source.table if plan.source else None)
+        self.structural = 0
+        self.scratch: list[sql.Identifier] = [STAGE, TYPED, DELTA, REJECTED]
 
-    def q(self, query: sql.Composable, params: list | tuple = ()) -> psycopg.Cursor:
+    def q(self, query: sql.Composable | str, params: list | tuple | dict = ()) -> psycopg.Cursor:
         return self.conn.execute(query, params)
 
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        self.result.timings[name] = self.result.timings.get(name, 0.0) + elapsed
+        log.info("%s: %s took %.2fs", self.file, name, elapsed)
+
     def run(self) -> FileResult:
-        self.stage()
-        if self.plan.source is None:
-            self.keep_unmapped(all_columns=True)
-            return self.result
-        if self.plan.unmapped:
-            self.keep_unmapped(all_columns=False)
-        self.validate_values()
-        self.build_typed()
-        self.validate_typed()
-        if self.plan.source.table == "Transactions":
-            self.resolve_subject_committees()
-        self.apply()
+        with self.phase("copy"):
+            self.stage()
+        if self.source is None:
+            with self.phase("unmapped"):
+                self.keep_unmapped(self.plan.headers)
+        else:
+            if self.plan.unmapped:
+                with self.phase("unmapped"):
+                    self.keep_unmapped(self.plan.unmapped)
+            with self.phase("convert and check"):
+                self.build_typed()
+            with self.phase("quarantine"):
+                self.quarantine_bad_values()
+            self.q(sql.SQL("CREATE UNLOGGED TABLE {} (rn bigint NOT NULL, column_name text, "
+                           "reason text NOT NULL)").format(REJECTED))
+            with self.phase("apply"):
+                self.apply()
+            if self.source.table == "Transactions":
+                with self.phase("synthesize committees"):
+                    self.synthesize_committees()
+            self.result.quarantined = self.q(
+                "SELECT count(DISTINCT row_number) FROM sunshine.quarantine "
+                "WHERE batch_id = %s AND file_name = %s", [self.batch_id, self.file]
+            ).fetchone()[0]
+            r = self.result
+            r.unchanged = r.read - r.quarantined - r.inserted - r.updated - r.deleted
+        self.preview()
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.SQL(", ").join(self.scratch)))
         return self.result
 
-    def stage(self) -> None:
-        cols = [sql.Identifier(c) for c in self.plan.columns]
-        self.q(sql.SQL("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.typed, pg_temp.delta"))
-        self.q(sql.SQL(
-            "CREATE TEMP TABLE stage (rn bigint GENERATED ALWAYS AS IDENTITY, {}) "
-            "ON COMMIT DROP").format(sql.SQL(", ").join(sql.SQL("{} text").format(c)
-                                                         for c in cols)))
-        copy = sql.SQL(
-            "COPY stage ({cols}) FROM STDIN (FORMAT csv, HEADER true, FORCE_NULL ({cols}))"
-        ).format(cols=sql.SQL(", ").join(cols))
-        total = self.plan.path.stat().st_size
-        done = 0
-        with self.conn.cursor() as cur, cur.copy(copy) as cp, self.plan.path.open("rb") as f:
-            while chunk := f.read(COPY_CHUNK):
-                cp.write(chunk)
-                done += len(chunk)
-                if self.progress:
-                    self.progress(self.file, done, total)
-        self.q(sql.SQL("ANALYZE stage"))
-        self.result.read = self.q(sql.SQL("SELECT count(*) FROM stage")).fetchone()[0]
+    # -- staging --
 
-    def keep_unmapped(self, *, all_columns: bool) -> None:
-        headers = self.plan.headers if all_columns else self.plan.unmapped
-        by_header = dict(zip(self.plan.headers, self.plan.columns, strict=True))
-        pairs = sql.SQL(", ").join(
-            sql.SQL("{}, s.{}").format(sql.Literal(h), sql.Identifier(by_header[h]))
-            for h in headers)
+    def _create_stage(self) -> None:
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(STAGE))
+        self.q(sql.SQL(
+            "CREATE UNLOGGED TABLE {stage} ({rn} bigint GENERATED BY DEFAULT AS IDENTITY "
+            "(CACHE 10000), {cols}, {problem} text, {column} text, {value} text, "
+            "{fields} jsonb)").format(
+            stage=STAGE, rn=sql.Identifier(RN),
+            cols=sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(h))
+                                    for h in self.plan.headers),
+            problem=sql.Identifier(PROBLEM), column=sql.Identifier(PROBLEM_COLUMN),
+            value=sql.Identifier(PROBLEM_VALUE), fields=sql.Identifier(FIELDS)))
+
+    def stage(self) -> None:
+        cols = sql.SQL(", ").join(sql.Identifier(h) for h in self.plan.headers)
+        total = self.plan.path.stat().st_size
+        try:
+            with self.conn.transaction():
+                self._create_stage()
+                copy = sql.SQL(
+                    "COPY {stage} ({cols}) FROM STDIN (FORMAT csv, HEADER true, "
+                    "FORCE_NULL ({cols}))").format(stage=STAGE, cols=cols)
+                done = 0
+                with self.conn.cursor() as cur, cur.copy(copy) as cp, \
+                        self.plan.path.open("rb") as f:
+                    while chunk := f.read(COPY_CHUNK):
+                        cp.write(chunk)
+                        done += len(chunk)
+                        if self.progress:
+                            self.progress(self.file, done, total)
+        except (errors.BadCopyFileFormat, errors.CharacterNotInRepertoire,
+                errors.UntranslatableCharacter) as exc:
+            log.warning("%s: COPY refused the file (%s); streaming it record by record",
+                        self.file, str(exc).splitlines()[0])
+            self._create_stage()
+            self.stage_records(total)
+        self.q(sql.SQL("ANALYZE {}").format(STAGE))
+        self.result.read = self.q(sql.SQL("SELECT count(*) FROM {}").format(STAGE)).fetchone()[0]
+
+    def stage_records(self, total: int) -> None:
+        """The fallback: the file again, record by record. A record COPY cannot take is
+        staged as a structural problem (reason, column, raw value, its fields as JSON); every
+        other one is written again with its record number, in 1 MiB batches. A line with no
+        quote is split as it is (most of them); the others go through Python's csv module
+        and are written back as clean CSV. One bad record costs the file a second, slower
+        pass, never its good rows."""
+        headers = self.plan.headers
+        width = len(headers)
+        internal = [PROBLEM, PROBLEM_COLUMN, PROBLEM_VALUE, FIELDS]
+        copy = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, FORCE_NULL ({}))").format(
+            STAGE, sql.SQL(", ").join(sql.Identifier(n) for n in [RN, *headers, *internal]),
+            sql.SQL(", ").join(sql.Identifier(n) for n in [*headers, *internal]))
+        empty = [""] * width
+        previous_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
+        try:
+            with self.plan.path.open("rb") as raw, self.conn.cursor() as cur, \
+                    cur.copy(copy) as cp:
+                counted = _CountingReader(raw)
+                lines = _Lines(io.TextIOWrapper(io.BufferedReader(counted, COPY_CHUNK),
+                                                encoding="utf-8", errors="surrogateescape",
+                                                newline=""))
+                reader = csv.reader(lines)
+                next(reader, None)  # the header, checked by plan_batch
+                out = io.StringIO()
+                writer = csv.writer(out, lineterminator="\n")
+                record = 1
+                while line := lines.readline():
+                    record += 1
+                    body = line.rstrip("\n").removesuffix("\r")
+                    problem = None
+                    if '"' not in body and "\r" not in body:
+                        if (body.count(",") + 1 == width and "\x00" not in body
+                                and (body.isascii() or not _UNDECODED.search(body))):
+                            out.write(f"{record - 1},{body},,,,\n")
+                            fields = None
+                        else:
+                            fields = body.split(",") if body else []
+                    else:
+                        lines.push(line)
+                        try:
+                            fields = next(reader)
+                        except csv.Error as exc:
+                            fields, problem = [], (f"not CSV ({exc})", None, None)
+                    if fields is not None:
+                        problem = problem or _structural_problem(fields, headers)
+                        if problem is None:
+                            writer.writerow([record - 1, *fields, "", "", "", ""])
+                        else:
+                            self.structural += 1
+                            reason, column, value = problem
+                            writer.writerow([record - 1, *empty, reason, column or "",
+                                             value or "", json.dumps([_shown(v) for v in fields])])
+                    if out.tell() >= COPY_CHUNK:
+                        cp.write(out.getvalue().encode("utf-8"))
+                        out.seek(0)
+                        out.truncate()
+                        if self.progress:
+                            self.progress(self.file, counted.done, total)
+                cp.write(out.getvalue().encode("utf-8"))
+                if self.progress:
+                    self.progress(self.file, total, total)
+        finally:
+            csv.field_size_limit(previous_limit)
+
+    def keep_unmapped(self, headers: list[str]) -> None:
+        pairs = [(h, sql.SQL("s.{}").format(sql.Identifier(h))) for h in headers]
         self.q(sql.SQL(
             "INSERT INTO sunshine.unmapped_data (batch_id, file_name, row_number, data) "
-            "SELECT %s, %s, s.rn + 1, jsonb_strip_nulls(jsonb_build_object({pairs})) "
-            "FROM stage AS s").format(pairs=pairs), [self.batch_id, self.file])
+            "SELECT %s, %s, s.{rn} + 1, jsonb_strip_nulls({obj}) FROM {stage} AS s "
+            "WHERE s.{problem} IS NULL").format(
+            rn=sql.Identifier(RN), obj=_jsonb_object(pairs), stage=STAGE,
+            problem=sql.Identifier(PROBLEM)), [self.batch_id, self.file])
 
-    def _quarantine(self, source: sql.Composable, checks: sql.Composable,
-                    params: list | tuple = ()) -> None:
-        """Insert one quarantine row per failed check; `checks` yields (column, raw, reason)."""
+    # -- conversion and checks: one pass --
+
+    def _date_map(self, header: str) -> sql.Identifier:
+        """A small table of a date column's distinct spellings and their dates (or NULL)."""
+        name = sql.Identifier("sunshine", f"import_dates_{len(self.scratch)}")
+        self.scratch.append(name)
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
         self.q(sql.SQL(
-            "INSERT INTO sunshine.quarantine "
-            "(batch_id, file_name, row_number, column_name, raw_value, reason, raw_row) "
-            "SELECT %s, %s, s.rn + 1, chk.column_name, chk.raw_value, chk.reason, "
-            "to_jsonb(s) - 'rn' FROM {source} CROSS JOIN LATERAL ({checks}) "
-            "AS chk (column_name, raw_value, reason) WHERE chk.reason IS NOT NULL"
-        ).format(source=source, checks=checks), [self.batch_id, self.file, *params])
+            "CREATE UNLOGGED TABLE {map} AS SELECT raw, sunshine.parse_date(raw) AS parsed "
+            "FROM (SELECT DISTINCT {col} AS raw FROM {stage} WHERE {col} IS NOT NULL) AS d"
+        ).format(map=name, col=sql.Identifier(header), stage=STAGE))
+        self.q(sql.SQL("ANALYZE {}").format(name))
+        return name
 
-    def validate_values(self) -> None:
-        checks = []
+    def _mostly_empty(self) -> set[str]:
+        """Staged columns that are NULL in most rows (their references are looked up one by
+        one through an index instead of hashing the whole referenced table)."""
+        rows = self.q(
+            "SELECT attname FROM pg_stats WHERE schemaname = 'sunshine' "
+            "AND tablename = 'import_stage' AND null_frac > 0.5").fetchall()
+        return {r[0] for r in rows}
+
+    def _checks(self, raw_of: Callable[[str], sql.Composable],
+                value_of: Callable[[str], sql.Composable],
+                missing: Callable[[str, Reference, sql.Composable], sql.Composable]
+                ) -> list[tuple[str, list[tuple[sql.Composable, sql.Composable]]]]:
+        """Per header, the (test, reason) pairs that make a row bad, in order of precedence.
+        `missing(header, reference, value)` tests that a reference names no row."""
+        refs = {r.column: r for r in self.source.references}
+        is_ie = self.source.table == "Transactions"
+        out = []
         for header, column in self.plan.mapped.items():
-            value = sql.SQL("s.{}").format(sql.Identifier(column.name))
-            reason = _reason(column, value)
-            if reason is not sql.NULL:
-                checks.append(sql.SQL("({}, {}, {})").format(sql.Literal(header), value, reason))
-        if checks:
-            self._quarantine(sql.SQL("stage AS s"),
-                             sql.SQL("VALUES {}").format(sql.SQL(", ").join(checks)))
+            raw, value = raw_of(header), value_of(header)
+            checks = []
+            if column.required or column.type in _REASONS:
+                checks.append((_bad(column, raw, value), _reason(column, raw)))
+            ref = refs.get(column.name)
+            if ref is not None:
+                checks.append((sql.SQL("({} IS NOT NULL AND {})").format(
+                    value, missing(header, ref, value)),
+                    sql.Literal(f"unknown {ref.what}: no {ref.table} row with this id")))
+            if is_ie and column.name == "subject_committee_id":
+                checks.append((sql.SQL(
+                    "({v} IS NOT NULL AND {v} <= 0 AND (SELECT 1 FROM \"Committees\" AS x "
+                    "WHERE x.name_id = {v} LIMIT 1) IS NULL)").format(v=value),
+                    sql.Literal("subject committee name is a sentinel name with no committee")))
+            if checks:
+                out.append((header, checks))
+        return out
+
+    @staticmethod
+    def _lookup(header: str, ref: Reference, value: sql.Composable) -> sql.Composable:
+        """Missing, asked through the referenced table's key: one index probe per row."""
+        return sql.SQL("(SELECT 1 FROM {t} AS x WHERE x.{k} = {v} LIMIT 1) IS NULL").format(
+            t=sql.Identifier(ref.table), k=sql.Identifier(ref.target), v=value)
+
+    def _key_bitmap(self, ref: Reference) -> sql.Identifier | None:
+        """A one-row table (lo, nbits, bits) with one bit per possible key of the referenced
+        table, set when the key exists; None when its keys are too spread out for that.
+        Testing a bit costs a fraction of probing a hash of millions of keys."""
+        lo, hi = self.q(sql.SQL("SELECT min({k})::bigint, max({k})::bigint FROM {t}").format(
+            k=sql.Identifier(ref.target), t=sql.Identifier(ref.table))).fetchone()
+        if lo is not None and hi - lo >= BITMAP_MAX_KEYS:
+            return None
+        name = sql.Identifier("sunshine", f"import_keys_{len(self.scratch)}")
+        self.scratch.append(name)
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
+        self.q(sql.SQL(
+            "CREATE UNLOGGED TABLE {name} AS SELECT %(lo)s::bigint AS lo, "
+            "%(hi)s::bigint - %(lo)s::bigint + 1 AS nbits, "
+            "(SELECT decode(string_agg(lpad(to_hex(coalesce(x.b, 0)), 2, '0'), '' ORDER BY i), "
+            "'hex') FROM generate_series(0, (%(hi)s::bigint - %(lo)s::bigint) / 8) AS i "
+            "LEFT JOIN (SELECT ({k} - %(lo)s::bigint) / 8 AS byte, "
+            "bit_or(1 << (({k} - %(lo)s::bigint) %% 8)::integer) AS b FROM {t} GROUP BY 1) AS x "
+            "ON x.byte = i) AS bits").format(
+            name=name, k=sql.Identifier(ref.target), t=sql.Identifier(ref.table)),
+            {"lo": lo, "hi": hi})
+        return name
+
+    def _ref_strategies(self, value_of: Callable[[str], sql.Composable]
+                        ) -> tuple[Callable[[str, Reference, sql.Composable], sql.Composable],
+                                   list[sql.Composable]]:
+        """How build_typed tests each reference: a small file, or a mostly empty column,
+        looks its values up through the referenced key's index; a dense one tests a key
+        bitmap, or hash-joins the referenced table when its keys are too spread out."""
+        sparse = (set(self.plan.headers) if self.result.read < LOOKUP_MAX_ROWS
+                  else self._mostly_empty())
+        index = {h: i for i, h in enumerate(self.plan.headers)}
+        refs = {r.column: r for r in self.source.references}
+        tests: dict[str, Callable[[sql.Composable], sql.Composable]] = {}
+        joins = []
+        for header, column in self.plan.mapped.items():
+            ref = refs.get(column.name)
+            if ref is None or header in sparse:
+                continue
+            bitmap = self._key_bitmap(ref)
+            if bitmap is not None:
+                tests[header] = functools.partial(_bitmap_missing, bitmap)
+            else:
+                alias = sql.Identifier(f"ref{index[header]}")
+                target = sql.Identifier(ref.target)
+                joins.append(sql.SQL("LEFT JOIN {t} AS {a} ON {a}.{k} = {v}").format(
+                    t=sql.Identifier(ref.table), a=alias, k=target, v=value_of(header)))
+                tests[header] = functools.partial(_join_missing, alias, target)
+
+        def missing(header: str, ref: Reference, value: sql.Composable) -> sql.Composable:
+            test = tests.get(header)
+            return test(value) if test else self._lookup(header, ref, value)
+
+        return missing, joins
+
+    def _typed_name(self, header: str) -> str:
+        column = self.plan.mapped[header]
+        if self.source.table == "Transactions" and column.name == "subject_committee_id":
+            return "subject_name_id"
+        return column.name
 
     def build_typed(self) -> None:
-        columns = self.plan.source.columns
-        present = {c.name for c in self.plan.mapped.values()}
-        exprs = []
-        for column in columns:
-            value = (sql.SQL("s.{}").format(sql.Identifier(column.name))
-                     if column.name in present else sql.SQL("NULL::text"))
-            exprs.append(sql.SQL("{} AS {}").format(_conversion(column, value),
-                                                     sql.Identifier(column.name)))
+        """Stage → typed in one pass: every catalog column converted and its references
+        looked up. Only a bad row (a bad value or reference) gets `raw`, the row as it came;
+        the quarantine step spells out its reasons."""
+        try:
+            with self.conn.transaction():
+                self._build_typed(optimistic=True)
+        except psycopg.DataError as exc:
+            log.info("%s: a malformed number (%s); converting value by value", self.file,
+                     str(exc).splitlines()[0])
+            self._build_typed(optimistic=False)
+
+    def _build_typed(self, *, optimistic: bool) -> None:
+        source, mapped = self.source, self.plan.mapped
+        header_of = {c.name: h for h, c in mapped.items()}
+        index = {h: i for i, h in enumerate(self.plan.headers)}
+        is_ie = source.table == "Transactions" and "subject_committee_id" in header_of
+
+        def raw_of(header: str) -> sql.Composable:
+            return sql.SQL("c.{}").format(sql.Identifier(f"r{index[header]}"))
+
+        def value_of(header: str) -> sql.Composable:
+            return sql.SQL("c.{}").format(sql.Identifier(f"v{index[header]}"))
+
+        inner = [sql.SQL("s.{} AS rn").format(sql.Identifier(RN))]
+        date_joins = []
+        for header in self.plan.headers:
+            raw = sql.SQL("s.{}").format(sql.Identifier(header))
+            inner.append(sql.SQL("{} AS {}").format(raw, sql.Identifier(f"r{index[header]}")))
+            column = mapped.get(header)
+            if column is None:
+                continue
+            date_map = None
+            if column.type == DATE:
+                date_map = sql.Identifier(f"d{index[header]}")
+                date_joins.append(sql.SQL("LEFT JOIN {} AS {} ON {}.raw = {}").format(
+                    self._date_map(header), date_map, date_map, raw))
+            value = _convert(column, raw, date_map, optimistic=optimistic)
+            inner.append(sql.SQL("{} AS {}").format(value, sql.Identifier(f"v{index[header]}")))
+        missing, ref_joins = self._ref_strategies(value_of)
+        problems = self._checks(raw_of, value_of, missing)
+        any_bad = sql.SQL(" OR ").join(test for _, checks in problems for test, _ in checks)
+        outer = [
+            sql.SQL("c.rn"),
+            sql.SQL("CASE WHEN {} THEN {} END AS raw").format(
+                any_bad if problems else sql.SQL("false"),
+                _jsonb_object([(h, raw_of(h)) for h in self.plan.headers])),
+        ]
+        for column in source.columns:
+            if column.name in header_of:
+                value = value_of(header_of[column.name])
+            else:
+                value = sql.SQL("NULL::{}").format(sql.SQL(
+                    "numeric(12, 2)" if column.type == AMOUNT else column.type))
+            if is_ie and column.name == "subject_committee_id":
+                # SubjectCommitteeID is a NameID: that name's committee (a real one first, then
+                # the smallest id), else the synthesized one, -name_id (never a real id).
+                outer.append(sql.SQL("{} AS subject_name_id").format(value))
+                value = sql.SQL(
+                    "CASE WHEN {v} IS NOT NULL THEN coalesce((SELECT x.committee_id "
+                    "FROM \"Committees\" AS x WHERE x.name_id = {v} "
+                    "ORDER BY x.is_synthesized, x.committee_id LIMIT 1), "
+                    "CASE WHEN {v} > 0 THEN -{v} END) END").format(v=value)
+            outer.append(sql.SQL("{} AS {}").format(value, sql.Identifier(column.name)))
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(TYPED))
         self.q(sql.SQL(
-            "CREATE TEMP TABLE typed ON COMMIT DROP AS SELECT s.rn, {exprs} FROM stage AS s "
-            "WHERE NOT EXISTS (SELECT FROM sunshine.quarantine AS q WHERE q.batch_id = %s "
-            "AND q.file_name = %s AND q.row_number = s.rn + 1)"
-        ).format(exprs=sql.SQL(", ").join(exprs)), [self.batch_id, self.file])
+            "CREATE UNLOGGED TABLE {typed} AS SELECT {outer} FROM (SELECT {inner} "
+            "FROM {stage} AS s {date_joins} WHERE s.{problem} IS NULL OFFSET 0) AS c "
+            "{ref_joins}"
+        ).format(typed=TYPED, outer=sql.SQL(", ").join(outer),
+                 inner=sql.SQL(", ").join(inner), stage=STAGE,
+                 date_joins=sql.SQL(" ").join(date_joins), problem=sql.Identifier(PROBLEM),
+                 ref_joins=sql.SQL(" ").join(ref_joins)))
+
+    def _insert_quarantine(self, select: sql.Composable, params: list | tuple = ()) -> int:
+        """`select` yields (row_number, column_name, raw_value, reason, raw_row)."""
+        cur = self.q(sql.SQL(
+            "INSERT INTO sunshine.quarantine "
+            "(batch_id, file_name, row_number, column_name, raw_value, reason, raw_row) "
+            "SELECT %s, %s, q.* FROM ({}) AS q").format(select),
+            [self.batch_id, self.file, *params])
+        return cur.rowcount
+
+    def quarantine_bad_values(self) -> None:
+        """Structural problems (from the fallback), then every bad value and reference of the
+        bad rows (one quarantine row each), with the row as it came."""
+        if self.structural:
+            self._insert_quarantine(sql.SQL(
+                "SELECT s.{rn} + 1, s.{column}, s.{value}, s.{problem}, s.{fields} "
+                "FROM {stage} AS s WHERE s.{problem} IS NOT NULL").format(
+                rn=sql.Identifier(RN), column=sql.Identifier(PROBLEM_COLUMN),
+                value=sql.Identifier(PROBLEM_VALUE), problem=sql.Identifier(PROBLEM),
+                fields=sql.Identifier(FIELDS), stage=STAGE))
+
+        def raw_of(header: str) -> sql.Composable:
+            return sql.SQL("(t.raw ->> {})").format(sql.Literal(header))
+
+        def value_of(header: str) -> sql.Composable:
+            return sql.SQL("t.{}").format(sql.Identifier(self._typed_name(header)))
+
+        problems = self._checks(raw_of, value_of, self._lookup)
+        if not problems:
+            return
+        reasons = sql.SQL(", ").join(
+            sql.SQL("({}, CASE {} END)").format(sql.Literal(header), sql.SQL(" ").join(
+                sql.SQL("WHEN {} THEN {}").format(test, why) for test, why in checks))
+            for header, checks in problems)
+        self._insert_quarantine(sql.SQL(
+            "SELECT t.rn + 1, p.column_name, t.raw ->> p.column_name, p.reason, t.raw "
+            "FROM {typed} AS t CROSS JOIN LATERAL (VALUES {reasons}) AS p (column_name, reason) "
+            "WHERE t.raw IS NOT NULL AND p.reason IS NOT NULL").format(
+            typed=TYPED, reasons=reasons))
+
+    # -- duplicate keys --
 
     def _key_header(self) -> str:
-        names = {c.name: c.header for c in self.plan.source.columns}
-        return "+".join(names[k] for k in self.plan.source.key)
+        headers = {c.name: c.header for c in self.source.columns}
+        by_name = {c.name: h for h, c in self.plan.mapped.items()}
+        return "+".join(by_name.get(k, headers[k]) for k in self.source.key)
 
-    def validate_typed(self) -> None:
-        source = self.plan.source
-        key = sql.SQL(", ").join(sql.Identifier(k) for k in source.key)
-        raw_key = sql.SQL(" || '|' || ").join(
-            sql.SQL("s.{}").format(sql.Identifier(k)) for k in source.key)
-        self._quarantine(
-            sql.SQL("stage AS s JOIN (SELECT rn, count(*) OVER (PARTITION BY {key}) AS n "
-                    "FROM typed) AS d USING (rn)").format(key=key),
-            sql.SQL("SELECT {header}, {raw}, 'duplicate key in this file' WHERE d.n > 1").format(
-                header=sql.Literal(self._key_header()), raw=raw_key))
-        present = {c.name for c in self.plan.mapped.values()}
-        headers = {c.name: c.header for c in source.columns}
-        for ref in source.references:
-            if ref.column not in present:
-                continue
-            col = sql.Identifier(ref.column)
-            self._quarantine(
-                sql.SQL("stage AS s JOIN typed AS t USING (rn)"),
-                sql.SQL("SELECT {header}, s.{col}, {why} WHERE t.{col} IS NOT NULL AND NOT EXISTS "
-                        "(SELECT FROM {table} AS r WHERE r.{target} = t.{col})").format(
-                    header=sql.Literal(headers[ref.column]), col=col,
-                    why=sql.Literal(f"unknown {ref.what}: no {ref.table} row with this id"),
-                    table=sql.Identifier(ref.table), target=sql.Identifier(ref.target)))
-        self.q(sql.SQL(
-            "DELETE FROM typed AS t USING sunshine.quarantine AS q WHERE q.batch_id = %s "
-            "AND q.file_name = %s AND q.row_number = t.rn + 1"), [self.batch_id, self.file])
-        self.q(sql.SQL("ANALYZE typed"))
-        self.result.quarantined = self.q(sql.SQL(
-            "SELECT count(DISTINCT row_number) FROM sunshine.quarantine "
-            "WHERE batch_id = %s AND file_name = %s"), [self.batch_id, self.file]).fetchone()[0]
+    def check_duplicates(self) -> int:
+        """Every copy of a key that appears more than once among the good rows is rejected;
+        the rejected rows go to quarantine with their raw values, read back from staging."""
+        key = sql.SQL(", ").join(sql.Identifier(k) for k in self.source.key)
+        dup_keys = sql.Identifier("sunshine", "import_dup_keys")
+        self.scratch.append(dup_keys)
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(dup_keys))
+        found = self.q(sql.SQL(
+            "CREATE UNLOGGED TABLE {dups} AS SELECT {key} FROM {typed} AS t "
+            "WHERE t.raw IS NULL GROUP BY {key} HAVING count(*) > 1").format(
+            dups=dup_keys, key=key, typed=TYPED)).rowcount
+        if not found:
+            return 0
+        rejected = self.q(sql.SQL(
+            "INSERT INTO {rejected} (rn, column_name, reason) "
+            "SELECT t.rn, %s, 'duplicate key in this file' FROM {typed} AS t "
+            "JOIN {dups} USING ({key}) WHERE t.raw IS NULL").format(
+            rejected=REJECTED, typed=TYPED, dups=dup_keys, key=key),
+            [self._key_header()]).rowcount
+        self.q(sql.SQL("ANALYZE {}").format(REJECTED))
+        row = _jsonb_object([(h, sql.SQL("s.{}").format(sql.Identifier(h)))
+                             for h in self.plan.headers])
+        self._insert_quarantine(sql.SQL(
+            "SELECT r.rn + 1, r.column_name, j.raw ->> r.column_name, r.reason, j.raw "
+            "FROM {rejected} AS r JOIN {stage} AS s ON s.{rn} = r.rn "
+            "CROSS JOIN LATERAL (SELECT {row} AS raw) AS j").format(
+            rejected=REJECTED, stage=STAGE, rn=sql.Identifier(RN), row=row))
+        return rejected
 
-    def resolve_subject_committees(self) -> None:
-        """SubjectCommitteeID is a NameID: map it to that name's committee (a real one first,
-        then the smallest id); a name with no committee gets a synthesized one (-name_id)."""
-        self.q(sql.SQL(
-            'INSERT INTO "Committees" (committee_id, name_id, is_synthesized) '
-            "SELECT DISTINCT -t.subject_committee_id, t.subject_committee_id, true "
-            "FROM typed AS t WHERE t.subject_committee_id IS NOT NULL AND NOT EXISTS "
-            '(SELECT FROM "Committees" AS c WHERE c.name_id = t.subject_committee_id) '
-            "ON CONFLICT (committee_id) DO NOTHING"))
-        self.q(sql.SQL(
-            "UPDATE typed AS t SET subject_committee_id = r.committee_id FROM ("
-            'SELECT DISTINCT ON (name_id) name_id, committee_id FROM "Committees" '
-            "WHERE name_id IN (SELECT subject_committee_id FROM typed "
-            "WHERE subject_committee_id IS NOT NULL) "
-            "ORDER BY name_id, is_synthesized, committee_id) AS r "
-            "WHERE t.subject_committee_id = r.name_id"))
+    # -- applying the change set --
+
+    def _accepted(self, alias: str) -> sql.Composable:
+        """Good rows of typed: no bad value or reference, not a duplicate."""
+        return sql.SQL(
+            "{a}.raw IS NULL AND NOT EXISTS (SELECT FROM {rejected} AS x "
+            "WHERE x.rn = {a}.rn)").format(a=sql.Identifier(alias), rejected=REJECTED)
 
     def apply(self) -> None:
-        source = self.plan.source
+        table = sql.Identifier(self.source.table)
+        empty = self.q(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(table)).fetchone()[0]
+        if empty:
+            try:
+                with self.conn.transaction():
+                    self.first_load()
+                return
+            except errors.UniqueViolation:
+                log.info("%s: duplicate keys; quarantining every copy", self.file)
+            self.check_duplicates()
+            self.first_load()
+        else:
+            self.check_duplicates()
+            self.apply_changes()
+
+    def _values(self) -> list[sql.Composable]:
+        """Each imported column's value from typed/delta row `s`; an empty value of a NOT NULL
+        column with a default (deleted) becomes that default here."""
+        values = []
+        for c in self.source.columns:
+            value = sql.SQL("s.{}").format(sql.Identifier(c.name))
+            if c.if_empty is not None:
+                value = sql.SQL("coalesce({}, {})").format(value, sql.Literal(c.if_empty))
+            values.append(value)
+        return values
+
+    def _columns(self) -> tuple[sql.Composable, sql.Composable]:
+        """(the table's imported columns, their values from row `s`)."""
+        return (sql.SQL(", ").join(sql.Identifier(c.name) for c in self.source.columns),
+                sql.SQL(", ").join(self._values()))
+
+    def _aliased(self) -> sql.Composable:
+        return sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(v, sql.Identifier(c.name))
+            for v, c in zip(self._values(), self.source.columns, strict=True))
+
+    def first_load(self) -> None:
+        """Into an empty table: insert the accepted rows straight, no comparison. A large
+        load drops the table's indexes and builds them again afterwards (one sort instead of
+        millions of index insertions); the primary key then doubles as the duplicate check
+        (a UniqueViolation sends the caller back to check duplicates first). The change set
+        is one row: op '*', key = rows inserted (the table was empty: every row is new)."""
+        table = sql.Identifier(self.source.table)
+        cols, s_row = self._columns()
+        rebuild: list[sql.Composable] = []
+        if self.result.read >= REBUILD_ROWS:
+            try:
+                with self.conn.transaction():
+                    rebuild = _drop_indexes(self.conn, self.source.table)
+            except errors.DependentObjectsStillExist:
+                rebuild = []
+        inserted = self.q(sql.SQL(
+            "INSERT INTO {table} ({cols}) SELECT {s_row} FROM {typed} AS s WHERE {accepted}"
+        ).format(table=table, cols=cols, s_row=s_row, typed=TYPED,
+                 accepted=self._accepted("s"))).rowcount
+        for statement in rebuild:
+            self.q(statement)
+        if inserted:
+            self.q("INSERT INTO sunshine.import_change (batch_id, table_name, key, op) "
+                   "VALUES (%s, %s, %s, '*')", [self.batch_id, self.source.table, inserted])
+        self.result.inserted = inserted
+
+    def apply_changes(self) -> None:
+        """Into a table with rows: compare every accepted row with the table in one join;
+        insert new keys, update changed rows, write nothing for identical ones, and record
+        each key inserted (i), updated (u) or flipped to deleted (d)."""
+        source = self.source
         table = sql.Identifier(source.table)
         names = [c.name for c in source.columns]
-        cols = sql.SQL(", ").join(sql.Identifier(n) for n in names)
+        cols, s_row = self._columns()
+        b_row = sql.SQL(", ").join(sql.SQL("b.{}").format(sql.Identifier(n)) for n in names)
         join = sql.SQL(" AND ").join(
-            sql.SQL("t.{k} = s.{k}").format(k=sql.Identifier(k)) for k in source.key)
-        t_row = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(n)) for n in names)
-        s_row = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(n)) for n in names)
-        first_key = sql.Identifier(source.key[0])
-        op = (sql.SQL("WHEN s.deleted AND NOT t.deleted THEN 'd' ")
+            sql.SQL("b.{k} = s.{k}").format(k=sql.Identifier(k)) for k in source.key)
+        first = sql.Identifier(source.key[0])
+        op = (sql.SQL("WHEN s.deleted AND NOT b.deleted THEN 'd' ")
               if "deleted" in names else sql.SQL(""))
+        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(DELTA))
         self.q(sql.SQL(
-            "CREATE TEMP TABLE delta ON COMMIT DROP AS SELECT s.rn, "
-            "CASE WHEN t.{first_key} IS NULL THEN 'i' {op}ELSE 'u' END AS op "
-            "FROM typed AS s LEFT JOIN {table} AS t ON {join} "
-            "WHERE t.{first_key} IS NULL OR ({t_row}) IS DISTINCT FROM ({s_row})"
-        ).format(first_key=first_key, op=op, table=table, join=join, t_row=t_row, s_row=s_row))
-        self.q(sql.SQL(
-            "INSERT INTO {table} ({cols}) SELECT {s_row} FROM typed AS s "
-            "JOIN delta AS d USING (rn) WHERE d.op = 'i'"
-        ).format(table=table, cols=cols, s_row=s_row))
-        assignments = sql.SQL(", ").join(
-            sql.SQL("{c} = s.{c}").format(c=sql.Identifier(n))
-            for n in names if n not in source.key)
-        self.q(sql.SQL(
-            "UPDATE {table} AS t SET {assignments} FROM typed AS s JOIN delta AS d USING (rn) "
-            "WHERE d.op <> 'i' AND {join}"
-        ).format(table=table, assignments=assignments, join=join))
+            "CREATE UNLOGGED TABLE {delta} AS SELECT {aliased}, "
+            "(CASE WHEN b.{first} IS NULL THEN 'i' {op}ELSE 'u' END)::\"char\" AS op "
+            "FROM {typed} AS s LEFT JOIN {table} AS b ON {join} "
+            "WHERE {accepted} AND (b.{first} IS NULL OR ({b_row}) IS DISTINCT FROM ({s_row}))"
+        ).format(delta=DELTA, aliased=self._aliased(), s_row=s_row, first=first, op=op,
+                 typed=TYPED, table=table,
+                 join=join, accepted=self._accepted("s"), b_row=b_row))
+        counts = dict(self.q(sql.SQL("SELECT op, count(*) FROM {} GROUP BY op").format(
+            DELTA)).fetchall())
         change_key = sql.Identifier(source.change_key or source.key[0])
-        self.q(sql.SQL(
-            "INSERT INTO sunshine.import_change (batch_id, table_name, key, op) "
-            "SELECT %s, %s, t.{change_key}, d.op FROM delta AS d JOIN typed AS s USING (rn) "
-            "JOIN {table} AS t ON {join}"
-        ).format(change_key=change_key, table=table, join=join),
-            [self.batch_id, source.table])
-        counts = dict(self.q(sql.SQL("SELECT op, count(*) FROM delta GROUP BY op")).fetchall())
+        record = sql.SQL("INSERT INTO sunshine.import_change (batch_id, table_name, key, op) ")
+        if counts.get("i"):
+            self.q(sql.SQL(
+                "WITH ins AS (INSERT INTO {table} ({cols}) SELECT {s_row} FROM {delta} AS s "
+                "WHERE s.op = 'i' RETURNING {ckey}) {record} "
+                "SELECT %s, %s, ins.{ckey}, 'i' FROM ins").format(
+                table=table, cols=cols, s_row=s_row, delta=DELTA, ckey=change_key,
+                record=record), [self.batch_id, source.table])
+        if counts.get("u") or counts.get("d"):
+            assignments = sql.SQL(", ").join(
+                sql.SQL("{c} = s.{c}").format(c=sql.Identifier(n))
+                for n in names if n not in source.key)
+            self.q(sql.SQL(
+                "WITH upd AS (UPDATE {table} AS b SET {assignments} FROM {delta} AS s "
+                "WHERE s.op <> 'i' AND {join} RETURNING b.{ckey}, s.op) {record} "
+                "SELECT %s, %s, upd.{ckey}, upd.op FROM upd").format(
+                table=table, assignments=assignments, delta=DELTA, join=join,
+                ckey=change_key, record=record), [self.batch_id, source.table])
         r = self.result
         r.inserted, r.updated, r.deleted = counts.get("i", 0), counts.get("u", 0), counts.get(
             "d", 0)
-        r.unchanged = r.read - r.quarantined - r.inserted - r.updated - r.deleted
+
+    def synthesize_committees(self) -> None:
+        """A minimal committee for each IE target name that has none: its id is -name_id,
+        which the resolution in build_typed already wrote into subject_committee_id. Read
+        back from the table (through its partial IE index), so only a few rows are read."""
+        cur = self.q(
+            "WITH ins AS (INSERT INTO \"Committees\" (committee_id, name_id, is_synthesized) "
+            "SELECT DISTINCT t.subject_committee_id, -t.subject_committee_id, true "
+            "FROM \"Transactions\" AS t WHERE t.subject_committee_id < 0 "
+            "AND NOT EXISTS (SELECT FROM \"Committees\" AS c "
+            "WHERE c.committee_id = t.subject_committee_id) ORDER BY 1 "
+            "RETURNING committee_id) "
+            "INSERT INTO sunshine.import_change (batch_id, table_name, key, op) "
+            "SELECT %s, 'Committees', committee_id, 'i' FROM ins", [self.batch_id])
+        self.result.synthesized_committees = cur.rowcount
+
+    def preview(self) -> None:
+        rows = self.q(
+            "SELECT row_number, column_name, raw_value, reason FROM sunshine.quarantine "
+            "WHERE batch_id = %s AND file_name = %s "
+            "ORDER BY row_number, column_name NULLS FIRST, reason LIMIT %s",
+            [self.batch_id, self.file, PREVIEW_ROWS]).fetchall()
+        self.result.quarantine_preview = [QuarantinedRow(*row) for row in rows]
+
+
+def _drop_indexes(conn: psycopg.Connection, table: str) -> list[sql.Composable]:
+    """Drop the indexes (and primary key / unique constraints) of `table`; return the
+    statements that create them again. Nothing is dropped when another table's foreign key
+    depends on one of them."""
+    rows = conn.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, "
+        "pg_get_constraintdef(c.oid) FROM pg_index AS i LEFT JOIN pg_constraint AS c "
+        "ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u') "
+        "WHERE i.indrelid = %s::regclass ORDER BY c.contype NULLS LAST, i.indexrelid",
+        [sql.Identifier(table).as_string(conn)]).fetchall()
+    referenced = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_constraint WHERE confrelid = %s::regclass)",
+        [sql.Identifier(table).as_string(conn)]).fetchone()[0]
+    if referenced:
+        return []
+    create = []
+    for index, definition, constraint, constraint_def in rows:
+        if constraint:
+            conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(table), sql.Identifier(constraint)))
+            create.append(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                sql.Identifier(table), sql.Identifier(constraint), sql.SQL(constraint_def)))
+        else:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(index)))
+            create.append(sql.SQL(definition))
+    return create
+
+
+# --- the batch ---------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _import_lock(conn: psycopg.Connection) -> Iterator[None]:
+    """Hold the import lock (waiting for another import to finish); mark ledger rows that
+    are still 'running' as abandoned: their importer died, or it would hold the lock."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_lock(%s, %s)", IMPORT_LOCK)
+    try:
+        with conn.transaction():
+            abandoned = conn.execute(
+                "UPDATE sunshine.import_batch SET outcome = 'abandoned', "
+                "finished_at = clock_timestamp(), error = 'the importing process ended "
+                "before the batch finished; nothing of it landed' "
+                "WHERE outcome = 'running' RETURNING batch_id").fetchall()
+        for (batch_id,) in abandoned:
+            log.warning("batch %s was left running by a process that died: abandoned",
+                        batch_id)
+        yield
+    finally:
+        if not conn.closed and not conn.broken:
+            conn.rollback()
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", IMPORT_LOCK)
 
 
 def _batch_already_landed(conn: psycopg.Connection, digest: str) -> int | None:
@@ -417,55 +1069,80 @@ def import_batch(
     writer: str = "sunshine import",
     progress: ProgressFn | None = None,
 ) -> BatchResult:
-    """Import one landing batch atomically; see the module docstring."""
+    """Import one landing batch atomically; see the module docstring.
+
+    Raises BatchRejected (nothing changed) when a file cannot be imported at all. A batch
+    whose content already landed is skipped unless `force`. `dry_run` validates and counts
+    everything, quarantine preview included, then rolls back. The import runs its own
+    transactions: a transaction the caller left open on `conn` is committed first."""
+    _commit_open(conn)
     ensure_schema(conn)
+    _commit_open(conn)
     batch_dir = Path(batch_dir).resolve()
     try:
         planned = plan_batch(batch_dir, tables)
     except BatchRejected as exc:
-        _record_failure(conn, batch_dir, "", 0, "rejected", str(exc))
+        _record(conn, batch_dir, "", 0, "rejected", {}, str(exc))
         raise
     digest, size, file_hashes = content_hashes(planned)
     result = BatchResult(None, str(batch_dir), digest, "landed", file_hashes=file_hashes)
-    if not force and not dry_run and _batch_already_landed(conn, digest):
-        result.outcome = "skipped"
-        return result
-    with conn.transaction():
-        batch_id = conn.execute(
-            "INSERT INTO sunshine.import_batch (path, content_hash, size_bytes) "
-            "VALUES (%s, %s, %s) RETURNING batch_id", [str(batch_dir), digest, size]).fetchone()[0]
-    result.batch_id = batch_id
-    try:
-        with conn.transaction() as tx:
-            conn.execute("SELECT set_config('sunshine.writer', %s, true)",
-                         [f"{writer} batch {batch_id}"])
-            for plan in planned:
-                log.info("importing %s", plan.path)
-                result.files.append(_FileLoader(conn, batch_id, plan, progress).run())
-            if dry_run:
-                result.outcome = "dry-run"
-                raise psycopg.Rollback(tx)
-    except Exception as exc:
-        conn.rollback()
-        _finish(conn, batch_id, "failed", {}, str(exc))
-        raise
-    _finish(conn, batch_id, result.outcome, result.counts(), None)
+    with _import_lock(conn):
+        with conn.transaction():
+            landed = _batch_already_landed(conn, digest)
+        if landed and not force and not dry_run:
+            result.outcome = "skipped"
+            result.batch_id = _record(conn, batch_dir, digest, size, "skipped", {},
+                                      "the same content already landed")
+            return result
+        with conn.transaction():
+            batch_id = conn.execute(
+                "INSERT INTO sunshine.import_batch (path, content_hash, size_bytes) "
+                "VALUES (%s, %s, %s) RETURNING batch_id",
+                [str(batch_dir), digest, size]).fetchone()[0]
+        result.batch_id = batch_id
+        try:
+            with conn.transaction() as tx:
+                for name, value in IMPORT_SETTINGS.items():
+                    conn.execute("SELECT set_config(%s, %s, true)", [name, value])
+                conn.execute("SELECT set_config('sunshine.writer', %s, true)",
+                             [f"{writer} batch {batch_id}"])
+                for plan in planned:
+                    log.info("importing %s", plan.path)
+                    result.files.append(_FileLoader(conn, batch_id, plan, progress).run())
+                if dry_run:
+                    result.outcome = "dry-run"
+                    raise psycopg.Rollback(tx)
+                _finish(conn, batch_id, "landed", result.counts(), None)
+        except Exception as exc:
+            conn.rollback()
+            with conn.transaction():
+                _finish(conn, batch_id, "failed", result.counts(), str(exc))
+            raise
+        if dry_run:
+            with conn.transaction():
+                _finish(conn, batch_id, "dry-run", result.counts(), None)
     return result
+
+
+def _commit_open(conn: psycopg.Connection) -> None:
+    """Commit a transaction left open on `conn` (the import needs its own transactions)."""
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+        conn.commit()
 
 
 def _finish(conn: psycopg.Connection, batch_id: int, outcome: str, counts: dict,
             error: str | None) -> None:
-    with conn.transaction():
-        conn.execute(
-            "UPDATE sunshine.import_batch SET outcome = %s, counts = %s, error = %s, "
-            "finished_at = clock_timestamp() WHERE batch_id = %s",
-            [outcome, Jsonb(counts), error, batch_id])
+    conn.execute(
+        "UPDATE sunshine.import_batch SET outcome = %s, counts = %s, error = %s, "
+        "finished_at = clock_timestamp() WHERE batch_id = %s",
+        [outcome, Jsonb(counts), error, batch_id])
 
 
-def _record_failure(conn: psycopg.Connection, batch_dir: Path, digest: str, size: int,
-                    outcome: str, error: str) -> None:
+def _record(conn: psycopg.Connection, batch_dir: Path, digest: str, size: int,
+            outcome: str, counts: dict, error: str | None) -> int:
     with conn.transaction():
-        conn.execute(
-            "INSERT INTO sunshine.import_batch (path, content_hash, size_bytes, outcome, error, "
-            "finished_at) VALUES (%s, %s, %s, %s, %s, clock_timestamp())",
-            [str(batch_dir), digest, size, outcome, error])
+        return conn.execute(
+            "INSERT INTO sunshine.import_batch (path, content_hash, size_bytes, outcome, counts, "
+            "error, finished_at) VALUES (%s, %s, %s, %s, %s, %s, clock_timestamp()) "
+            "RETURNING batch_id",
+            [str(batch_dir), digest, size, outcome, Jsonb(counts), error]).fetchone()[0]

@@ -1,0 +1,394 @@
+"""The importer against a real PostgreSQL: crafted bad batches (tests/bad_batches), the real
+data's rules, the ledger, dry runs, and change detection read from PostgreSQL's own
+counters (pg_stat_user_tables), not from the importer's report."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+import pytest
+from psycopg import sql
+
+from sunshine_pipeline.imports import loader
+from sunshine_pipeline.imports.assets import build_import_assets
+from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
+from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+from sunshine_pipeline.resources import WarehouseResource
+from tests.test_oracle import write_batch, write_handmade_batch
+
+BAD_BATCHES = Path(__file__).parent / "bad_batches"
+CASES = sorted(p.name for p in BAD_BATCHES.iterdir() if p.is_dir() and not p.name.startswith("_"))
+BASE_TABLES = [s.table for s in SOURCES]
+
+
+def keys(conn: psycopg.Connection, table: str) -> list:
+    key = SOURCES_BY_TABLE[table].key[0]
+    return [r[0] for r in conn.execute(sql.SQL("SELECT {k} FROM {t} ORDER BY {k}").format(
+        k=sql.Identifier(key), t=sql.Identifier(table)))]
+
+
+def checksums(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
+    """Row count and a hash of every row, per base table."""
+    return {t: conn.execute(sql.SQL(
+        "SELECT count(*), coalesce(sum(hashtext(x::text)), 0) FROM {} AS x").format(
+        sql.Identifier(t))).fetchone() for t in BASE_TABLES}
+
+
+def write_counters(conn: psycopg.Connection) -> dict[str, tuple[int, int, int]]:
+    """(n_tup_ins, n_tup_upd, n_tup_del) per base table, as PostgreSQL counted them. The
+    connection that wrote flushes its pending statistics first (they are flushed when it
+    goes idle after a transaction, forced here), and the cached snapshot is cleared."""
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    conn.commit()
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+    rows = conn.execute(
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+        "WHERE schemaname = 'public' AND relname = ANY(%s)", [BASE_TABLES]).fetchall()
+    conn.commit()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def written(before: dict, after: dict) -> dict[str, tuple[int, int, int]]:
+    """Rows inserted, updated and deleted per table between two counter readings."""
+    zero = (0, 0, 0)
+    return {t: tuple(a - b for a, b in zip(after.get(t, zero), before.get(t, zero),
+                                           strict=True)) for t in BASE_TABLES}
+
+
+def changes(conn: psycopg.Connection, batch_id: int) -> set[tuple[str, int, str]]:
+    return {(t, k, op) for t, k, op in conn.execute(
+        "SELECT table_name, key, op FROM sunshine.import_change WHERE batch_id = %s",
+        [batch_id])}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
+
+
+# --- crafted bad batches ------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["empty", "existing"])
+@pytest.mark.parametrize("case", CASES)
+def test_bad_batch(case: str, mode: str, conn: psycopg.Connection) -> None:
+    """Each defect gives exactly the quarantine rows (or the rejection) its expected.json
+    names, and the good rows land, whether Transactions was empty or not."""
+    expected = json.loads((BAD_BATCHES / case / "expected.json").read_text())
+    import_batch(conn, BAD_BATCHES / "_base")
+    seed = []
+    if mode == "existing":
+        import_batch(conn, BAD_BATCHES / "_existing")
+        seed = keys(conn, "Transactions")
+    before = checksums(conn)
+
+    if "rejected" in expected:
+        with pytest.raises(BatchRejected) as rejected:
+            import_batch(conn, BAD_BATCHES / case)
+        assert str(rejected.value) == expected["rejected"]["message"]
+        assert rejected.value.file == expected["rejected"]["file"]
+        assert rejected.value.column == expected["rejected"]["column"]
+        assert checksums(conn) == before
+        ledger = conn.execute("SELECT outcome, error FROM sunshine.import_batch "
+                              "ORDER BY batch_id DESC LIMIT 1").fetchone()
+        assert ledger == ("rejected", expected["rejected"]["message"])
+    else:
+        result = import_batch(conn, BAD_BATCHES / case)
+        assert result.outcome == "landed"
+        assert result.counts() == expected["counts"]
+        rows = conn.execute(
+            "SELECT file_name, row_number, column_name, raw_value, reason, raw_row "
+            "FROM sunshine.quarantine WHERE batch_id = %s "
+            "ORDER BY file_name, row_number, column_name NULLS FIRST", [result.batch_id]).fetchall()
+        assert [list(r[:5]) for r in rows] == expected["quarantine"]
+        raw_rows = {(r[0], r[1]): r[5] for r in rows}
+        for file, record, raw_row in expected.get("raw_rows", []):
+            assert raw_rows[(file, record)] == raw_row
+        preview = [(r.row_number, r.column, r.raw_value, r.reason)
+                   for f in result.files for r in f.quarantine_preview]
+        assert preview == [tuple(q[1:]) for q in expected["quarantine"]][:20]
+
+    for table, expected_keys in expected["landed"].items():
+        extra = seed if table == "Transactions" else []
+        assert keys(conn, table) == sorted([*expected_keys, *extra]), table
+    for table, by_key in expected.get("values", {}).items():
+        key = SOURCES_BY_TABLE[table].key[0]
+        for key_value, columns in by_key.items():
+            row = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table),
+                sql.Identifier(key)), [int(key_value)]).fetchone()
+            assert dict(zip(columns, map(_plain, row), strict=True)) == columns, (table, key_value)
+
+
+@pytest.mark.parametrize("strategy", ["bitmap", "hash join"])
+def test_every_reference_strategy_quarantines_the_same_rows(
+        strategy: str, conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file tests references against key bitmaps, or hash joins when the keys are
+    too spread out (a small one, as in test_bad_batch, probes indexes): same outcome."""
+    monkeypatch.setattr(loader, "LOOKUP_MAX_ROWS", 0)
+    if strategy == "hash join":
+        monkeypatch.setattr(loader, "BITMAP_MAX_KEYS", 0)
+    expected = json.loads((BAD_BATCHES / "unknown_references" / "expected.json").read_text())
+    import_batch(conn, BAD_BATCHES / "_base")
+    result = import_batch(conn, BAD_BATCHES / "unknown_references")
+    assert result.counts() == expected["counts"]
+    rows = conn.execute("SELECT file_name, row_number, column_name, raw_value, reason "
+                        "FROM sunshine.quarantine WHERE batch_id = %s "
+                        "ORDER BY row_number, column_name", [result.batch_id]).fetchall()
+    assert [list(r) for r in rows] == expected["quarantine"]
+    assert keys(conn, "Transactions") == expected["landed"]["Transactions"]
+
+
+# --- the real data's rules ------------------------------------------------------------------
+
+def test_real_data_rules(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """Sentinels load as they are; SubjectCommitteeID (a NameID) resolves to the name's
+    smallest committee, or to a synthesized one; amendments, deleted flags, every date and
+    boolean spelling; headers match case-insensitively."""
+    result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
+    assert result.outcome == "landed"
+
+    names = dict(conn.execute('SELECT name_id, last_name FROM "Names" WHERE name_id <= 0'))
+    assert names == {-7: "Multiple Vendors", -1: "Multiple Contributors", 0: "Invalid Name"}
+    assert conn.execute('SELECT state FROM "Names" WHERE name_id = 102').fetchone() == ("Az ",)
+    assert conn.execute('SELECT last_name, first_name FROM "Names" WHERE name_id = 106'
+                        ).fetchone() == (None, "Cher")  # "" is NULL, like an empty field
+    assert dict(conn.execute('SELECT transaction_type_id, income_expense_neutral '
+                             'FROM "TransactionTypes"')) == {10: 1, 20: 2, 30: 3}
+
+    committees = conn.execute('SELECT committee_id, name_id, is_synthesized FROM "Committees" '
+                              'ORDER BY committee_id').fetchall()
+    assert committees == [(-700, 700, True), (1, 501, False), (3, 502, False),
+                          (4, 503, False), (5, 504, False), (6, 505, False), (7, 502, False)]
+
+    rows = {r[0]: r[1:] for r in conn.execute(
+        'SELECT transaction_id, subject_committee_id, transaction_date, is_for_benefit, '
+        'deleted, amount, modifies_transaction_id, memo FROM "Transactions"')}
+    subject = {k: v[0] for k, v in rows.items() if v[0] is not None}
+    assert subject == {2001: 4, 2002: 4, 2003: 4, 2004: -700, 2005: 3, 2006: 3, 2007: 3, 2008: 3}
+    dates = {k: rows[k][1] for k in (1001, 1013, 2002, 2003, 2004, 2006)}
+    assert dates == {1001: date(2024, 1, 5), 1013: None, 2002: date(2024, 3, 2),
+                     2003: date(2024, 3, 5), 2004: date(1999, 12, 31), 2006: None}
+    benefit = {k: rows[k][2] for k in range(2001, 2009)}
+    assert benefit == {2001: True, 2002: False, 2003: None, 2004: True, 2005: False,
+                       2006: True, 2007: True, 2008: True}
+    deleted = {k: rows[k][3] for k in (1001, 1002, 1003, 1004, 1005, 2007)}
+    assert deleted == {1001: False, 1002: False, 1003: True, 1004: True, 1005: False,
+                       2007: True}
+    assert rows[1005][4:6] == (Decimal("350.00"), 1004)  # an amendment of 1004
+    assert rows[1002][4] == Decimal("-25.50")
+    assert rows[2001][6] == 'Mailers, "round 1"' and rows[2003][6] == "TV\nspot"
+    assert 1014 not in rows and 1015 not in rows  # unknown committee, unknown name
+
+    quarantined = conn.execute(
+        "SELECT row_number, column_name, raw_value, reason FROM sunshine.quarantine "
+        "ORDER BY row_number").fetchall()
+    assert quarantined == [
+        (15, "CommitteeID", "99", "unknown committee: no Committees row with this id"),
+        (16, "NameID", "999", "unknown name: no Names row with this id")]
+
+
+def test_subject_resolution_follows_a_new_real_committee(conn: psycopg.Connection,
+                                                         tmp_path: Path) -> None:
+    """An IE target that had only a synthesized committee resolves to the real committee once
+    one arrives; the synthesized row stays (flagged) and nothing else changes."""
+    batch = write_handmade_batch(tmp_path / "batch")
+    import_batch(conn, batch)
+    later = write_batch(tmp_path / "later", {
+        "Committees.csv": "CommitteeID,NameID\n8,700\n",
+        "Transactions.csv": (batch / "Transactions.csv").read_text(encoding="utf-8")})
+    result = import_batch(conn, later)
+    assert conn.execute('SELECT subject_committee_id FROM "Transactions" '
+                        'WHERE transaction_id = 2004').fetchone() == (8,)
+    assert {f.file: (f.inserted, f.updated) for f in result.files} == {
+        "Committees.csv": (1, 0), "Transactions.csv": (0, 1)}
+    assert changes(conn, result.batch_id) == {("Committees", 8, "i"), ("Transactions", 2004, "u")}
+
+
+def test_candidate_soi_import_keeps_the_site_columns(conn: psycopg.Connection,
+                                                     tmp_path: Path) -> None:
+    """contact_status and pledge_received belong to the site: a re-import with a changed
+    phone updates the phone and keeps them; a new statement starts uncontacted."""
+    import_batch(conn, write_handmade_batch(tmp_path / "batch"))
+    conn.execute("UPDATE candidate_soi SET contact_status = 'contacted', pledge_received = true "
+                 "WHERE candidate_name = 'Lee'")
+    conn.commit()
+    soi = (tmp_path / "batch" / "candidate_soi.csv").read_text(encoding="utf-8")
+    soi = soi.replace("Lee,\"Justice of the Peace,\nPrecinct 3\",,,",
+                      "Lee,\"Justice of the Peace,\nPrecinct 3\",,602-555-0100,")
+    soi += "New Person,Mayor,IND,,,,https://example.org/4\n"
+    result = import_batch(conn, write_batch(tmp_path / "soi", {"candidate_soi.csv": soi}))
+
+    assert result.counts()["candidate_soi.csv"] == {
+        "read": 4, "inserted": 1, "updated": 1, "deleted": 0, "unchanged": 2, "quarantined": 0,
+        "synthesized_committees": 0}
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "SELECT candidate_name, id, phone, contact_status, pledge_received FROM candidate_soi")}
+    assert rows["Lee"][1:] == ("602-555-0100", "contacted", True)
+    assert rows["New Person"][1:] == (None, "uncontacted", False)
+    assert changes(conn, result.batch_id) == {("candidate_soi", rows["Lee"][0], "u"),
+                                              ("candidate_soi", rows["New Person"][0], "i")}
+
+
+# --- ledger, dry run, abandoned runs ----------------------------------------------------------
+
+def test_the_same_content_is_not_imported_twice_unless_forced(conn: psycopg.Connection,
+                                                              tmp_path: Path) -> None:
+    batch = write_handmade_batch(tmp_path / "batch")
+    first = import_batch(conn, batch)
+    copy = shutil.copytree(batch, tmp_path / "copy")  # same content, another folder
+    skipped = import_batch(conn, copy)
+    forced = import_batch(conn, copy, force=True)
+
+    assert (first.outcome, skipped.outcome, forced.outcome) == ("landed", "skipped", "landed")
+    assert skipped.files == [] and skipped.content_hash == first.content_hash
+    assert all(f.unchanged == f.read - f.quarantined for f in forced.files)
+    ledger = conn.execute(
+        "SELECT batch_id, path, content_hash, size_bytes, outcome, finished_at IS NOT NULL, "
+        "counts -> 'Transactions.csv' ->> 'inserted' FROM sunshine.import_batch "
+        "ORDER BY batch_id").fetchall()
+    size = sum(p.stat().st_size for p in batch.iterdir())
+    assert ledger == [
+        (first.batch_id, str(batch), first.content_hash, size, "landed", True, "34"),
+        (skipped.batch_id, str(copy), first.content_hash, size, "skipped", True, None),
+        (forced.batch_id, str(copy), first.content_hash, size, "landed", True, "0")]
+
+
+def test_dry_run_changes_nothing_and_still_previews_the_quarantine(
+        conn: psycopg.Connection) -> None:
+    import_batch(conn, BAD_BATCHES / "_base")
+    before = checksums(conn)
+    result = import_batch(conn, BAD_BATCHES / "wrong_types", dry_run=True)
+
+    assert result.outcome == "dry-run"
+    assert result.counts()["Transactions.csv"]["quarantined"] == 8
+    assert result.files[0].quarantine_preview[0].raw_value == "12.3.4"
+    assert len(result.files[0].quarantine_preview) == 9
+    assert checksums(conn) == before
+    assert conn.execute("SELECT count(*) FROM sunshine.quarantine WHERE batch_id = %s",
+                        [result.batch_id]).fetchone() == (0,)
+    assert conn.execute("SELECT outcome, counts -> 'Transactions.csv' ->> 'inserted' "
+                        "FROM sunshine.import_batch WHERE batch_id = %s",
+                        [result.batch_id]).fetchone() == ("dry-run", "2")
+    assert import_batch(conn, BAD_BATCHES / "wrong_types").outcome == "landed"  # not skipped
+
+
+def test_a_ledger_row_left_running_is_abandoned_and_blocks_nothing(
+        conn: psycopg.Connection, tmp_path: Path) -> None:
+    import_batch(conn, BAD_BATCHES / "_base")
+    stale = conn.execute("INSERT INTO sunshine.import_batch (path, content_hash, size_bytes) "
+                         "VALUES ('/gone', 'x', 0) RETURNING batch_id").fetchone()[0]
+    conn.commit()
+    result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
+    assert result.outcome == "landed"
+    assert conn.execute("SELECT outcome, finished_at IS NOT NULL FROM sunshine.import_batch "
+                        "WHERE batch_id = %s", [stale]).fetchone() == ("abandoned", True)
+
+
+def test_a_first_load_records_the_whole_table_as_inserted(conn: psycopg.Connection,
+                                                          tmp_path: Path) -> None:
+    """Into an empty table every row is new: the change set says so in one row per table
+    (op '*', key = rows inserted) instead of one row per key."""
+    result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
+    assert changes(conn, result.batch_id) == {
+        ("EntityTypes", 2, "*"), ("TransactionTypes", 3, "*"), ("Offices", 1, "*"),
+        ("Names", 29, "*"), ("Committees", 6, "*"), ("Transactions", 34, "*"),
+        ("candidate_soi", 3, "*"), ("Committees", -700, "i")}
+
+
+# --- change detection, read from PostgreSQL's counters ------------------------------------------
+
+def test_reimporting_an_identical_batch_writes_no_row(conn: psycopg.Connection,
+                                                      small_batch: Path) -> None:
+    first = import_batch(conn, small_batch)
+    assert first.counts()["Transactions.csv"]["inserted"] == 20_000
+    before = write_counters(conn)
+    again = import_batch(conn, small_batch, force=True)
+    after = write_counters(conn)
+
+    assert again.outcome == "landed"
+    assert written(before, after) == {t: (0, 0, 0) for t in BASE_TABLES}
+    assert all(f.inserted == f.updated == f.deleted == 0 for f in again.files)
+    assert changes(conn, again.batch_id) == set()
+
+
+def make_delta(source: Path, target: Path) -> dict[str, set[int]]:
+    """A copy of `source` in which 1% of Transactions rows have a new amount, 0.4% (live
+    ones) are flipped to deleted, and 60 rows are new; returns the keys of each kind."""
+    shutil.copytree(source, target)
+    with (source / "Transactions.csv").open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    tid, amount, deleted = (header.index(h) for h in ("TransactionID", "Amount", "Deleted"))
+    kinds: dict[str, set[int]] = {"u": set(), "d": set(), "i": set()}
+    for i, row in enumerate(rows):
+        if i % 100 == 7:
+            row[amount] = f"{Decimal(row[amount]) + Decimal('1.00'):.2f}"
+            kinds["u"].add(int(row[tid]))
+        elif i % 250 == 11 and row[deleted].strip().lower() in ("", "0", "false"):
+            row[deleted] = "1"
+            kinds["d"].add(int(row[tid]))
+    top = max(int(r[tid]) for r in rows)
+    for k in range(60):
+        new = list(rows[k * 97])
+        new[tid] = str(top + 1000 + k)
+        rows.append(new)
+        kinds["i"].add(top + 1000 + k)
+    with (target / "Transactions.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *rows])
+    return kinds
+
+
+def test_a_one_percent_delta_writes_exactly_the_changed_rows(
+        conn: psycopg.Connection, small_batch: Path, tmp_path: Path) -> None:
+    import_batch(conn, small_batch)
+    kinds = make_delta(small_batch, tmp_path / "delta")
+    before = write_counters(conn)
+    result = import_batch(conn, tmp_path / "delta")
+    after = write_counters(conn)
+
+    expected = {t: (0, 0, 0) for t in BASE_TABLES}
+    expected["Transactions"] = (len(kinds["i"]), len(kinds["u"]) + len(kinds["d"]), 0)
+    assert written(before, after) == expected
+    assert changes(conn, result.batch_id) == {
+        ("Transactions", key, op) for op, ks in kinds.items() for key in ks}
+    transactions = result.counts()["Transactions.csv"]
+    assert (transactions["inserted"], transactions["updated"], transactions["deleted"]) == (
+        60, len(kinds["u"]), len(kinds["d"]))
+    assert len(kinds["u"]) == 200 and len(kinds["d"]) > 40
+
+
+# --- Dagster --------------------------------------------------------------------------------------
+
+def test_the_import_asset_shows_counts_status_quarantine_and_data_version(
+        warehouse: WarehouseResource, tmp_path: Path) -> None:
+    batch = write_handmade_batch(tmp_path / "batch")
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [build_import_assets()], instance=instance, resources={"warehouse": warehouse},
+            run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}})
+        assert result.success
+        events = {e.asset_key.path[-1]: e
+                  for e in result.asset_materializations_for_node("import_batch")}
+
+    assert set(events) == {"EntityTypes", "TransactionTypes", "Offices", "Names", "Committees",
+                           "Transactions", "candidate_soi"}
+    transactions = events["Transactions"]
+    metadata = {k: v.value for k, v in transactions.metadata.items()}
+    assert {k: metadata[k] for k in ("read", "inserted", "updated", "flipped_to_deleted",
+                                      "unchanged", "quarantined", "status")} == {
+        "read": 36, "inserted": 34, "updated": 0, "flipped_to_deleted": 0, "unchanged": 0,
+        "quarantined": 2, "status": "quarantined 2 rows"}
+    assert "| 15 | CommitteeID | 99 | unknown committee: no Committees row with this id |" in (
+        metadata["quarantine_preview"])
+    digest = hashlib.sha256((batch / "Transactions.csv").read_bytes()).hexdigest()
+    assert transactions.tags["dagster/data_version"] == digest
+    names = {k: v.value for k, v in events["Names"].metadata.items()}
+    assert names["status"] == "ok" and "quarantine_preview" not in names

@@ -27,7 +27,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.refresh_benchmark import make_delta, server_url  # noqa: E402
+from benchmarks.common import server_url  # noqa: E402
+from benchmarks.refresh_benchmark import make_delta  # noqa: E402
 from benchmarks.report import update_section  # noqa: E402
 from sunshine_pipeline.resources import dagster_storage_url  # noqa: E402
 from sunshine_pipeline.views.catalog import downstream_views  # noqa: E402

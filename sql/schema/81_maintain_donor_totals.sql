@@ -15,7 +15,7 @@ BEGIN
     ELSE
         SELECT count(*) INTO changed FROM new_rows;
     END IF;
-    SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = TG_RELID;
+    table_rows := sunshine.table_rows(TG_RELID);
     IF changed > 0.15 * table_rows THEN
         UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
         RETURN NULL;
@@ -42,12 +42,28 @@ BEGIN
             AND tt.income_expense_neutral = 1;
     END IF;
 
-    INSERT INTO sunshine.donor_totals AS d (entity_id, total_contributed, contribution_count)
-    SELECT entity_id, sum(sign * amount), sum(sign)
-    FROM donor_delta
-    GROUP BY entity_id
-    HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0
-    ORDER BY entity_id
+    -- A new donor's row carries its display columns; an existing one keeps them (the Names
+    -- and EntityTypes triggers keep those current).
+    INSERT INTO sunshine.donor_totals AS d (
+        entity_id, total_contributed, contribution_count, entity_name, city, state, entity_type
+    )
+    SELECT
+        g.entity_id,
+        g.total_contributed,
+        g.contribution_count,
+        sunshine.display_name(n.last_name, n.first_name),
+        n.city,
+        n.state,
+        et.name
+    FROM (
+        SELECT entity_id, sum(sign * amount) AS total_contributed, sum(sign) AS contribution_count
+        FROM donor_delta
+        GROUP BY entity_id
+        HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0
+    ) AS g
+    LEFT JOIN "Names" AS n ON g.entity_id = n.name_id
+    LEFT JOIN "EntityTypes" AS et ON n.entity_type_id = et.entity_type_id
+    ORDER BY g.entity_id
     ON CONFLICT (entity_id) DO UPDATE
     SET total_contributed = d.total_contributed + excluded.total_contributed,
         contribution_count = d.contribution_count + excluded.contribution_count;

@@ -1,0 +1,47 @@
+-- Statement trigger on "Names": re-read the display columns (name, city, state, type) of the
+-- donors whose name records the statement inserted, changed or deleted. Only donor rows whose
+-- columns actually differ are written. A statement touching more than 15% of the table only
+-- flags the rollup for a full rebuild instead.
+CREATE OR REPLACE FUNCTION sunshine.maintain_donor_names() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint;
+    table_rows double precision;
+BEGIN
+    IF (SELECT needs_rebuild FROM sunshine.rollup_state WHERE rollup = 'donor_totals') THEN
+        RETURN NULL;
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS donor_name_keys (name_id integer) ON COMMIT DELETE ROWS;
+    TRUNCATE donor_name_keys;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO donor_name_keys SELECT name_id FROM new_rows;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO donor_name_keys SELECT name_id FROM old_rows;
+    END IF;
+    SELECT count(*) INTO changed FROM donor_name_keys;
+    table_rows := sunshine.table_rows(TG_RELID);
+    IF changed > 0.15 * table_rows THEN
+        UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
+        RETURN NULL;
+    END IF;
+
+    UPDATE sunshine.donor_totals AS d
+    SET entity_name = s.entity_name, city = s.city, state = s.state, entity_type = s.entity_type
+    FROM (
+        SELECT DISTINCT
+            k.name_id,
+            sunshine.display_name(n.last_name, n.first_name) AS entity_name,
+            n.city,
+            n.state,
+            et.name AS entity_type
+        FROM donor_name_keys AS k
+        LEFT JOIN "Names" AS n ON k.name_id = n.name_id
+        LEFT JOIN "EntityTypes" AS et ON n.entity_type_id = et.entity_type_id
+    ) AS s
+    WHERE d.entity_id = s.name_id
+        AND (d.entity_name, d.city, d.state, d.entity_type)
+        IS DISTINCT FROM (s.entity_name, s.city, s.state, s.entity_type);
+    RETURN NULL;
+END
+$$;

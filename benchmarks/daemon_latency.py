@@ -31,6 +31,7 @@ from benchmarks.common import server_url  # noqa: E402
 from benchmarks.refresh_benchmark import make_delta  # noqa: E402
 from benchmarks.report import update_section  # noqa: E402
 from sunshine_pipeline.resources import dagster_storage_url  # noqa: E402
+from sunshine_pipeline.sensors import LANDING_TICK_SECONDS  # noqa: E402
 from sunshine_pipeline.views.catalog import downstream_views  # noqa: E402
 
 
@@ -94,7 +95,7 @@ def main() -> None:
         lines = [
             f"Command: `{command}`. Delta: {changed:,} changed Transactions rows "
             f"({args.delta:.0%}), dropped into the landing folder of a running "
-            f"`dagster-daemon` (sensor interval 30 s).",
+            f"`dagster-daemon` (landing sensor interval {LANDING_TICK_SECONDS} s).",
             "",
             "| measure | value |",
             "|---|---:|",

@@ -111,7 +111,7 @@ def build_import_assets() -> dg.AssetsDefinition:
         tables = {key.path[-1] for key in context.selected_asset_keys}
         with warehouse.connection() as conn:
             result = import_batch(conn, Path(config.batch_dir), tables=tables,
-                                  force=config.force, writer=f"dagster run {context.run_id}")
+                                  force=config.force, writer=f"dagster run {context.run.run_id}")
         context.log.info("batch %s: %s", result.batch_id, result.outcome)
         if result.quarantined:
             context.log.warning("batch %s: %s rows quarantined (sunshine.quarantine)",

@@ -97,6 +97,7 @@ def test_dagster_yaml_runs_on_postgres_storage(pg_server: str, tmp_path: Path,
     monkeypatch.setenv("SUNSHINE_DAGSTER_PG_URL", url)
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert instance.run_coordinator.dequeue_interval_seconds == 2
         result = dg.materialize([_probe_asset()], instance=instance)
         assert result.success
         assert instance.get_latest_materialization_event(dg.AssetKey("probe")) is not None

@@ -6,7 +6,6 @@ CREATE OR REPLACE FUNCTION sunshine.maintain_donor_names() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     changed bigint;
-    table_rows double precision;
 BEGIN
     IF (SELECT needs_rebuild FROM sunshine.rollup_state WHERE rollup = 'donor_totals') THEN
         RETURN NULL;
@@ -20,9 +19,7 @@ BEGIN
         INSERT INTO donor_name_keys SELECT name_id FROM old_rows;
     END IF;
     SELECT count(*) INTO changed FROM donor_name_keys;
-    table_rows := sunshine.table_rows(TG_RELID);
-    IF changed > 0.15 * table_rows THEN
-        UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
+    IF sunshine.flag_rollup_if_large('donor_totals', TG_RELID, changed) THEN
         RETURN NULL;
     END IF;
 

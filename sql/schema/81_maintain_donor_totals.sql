@@ -5,7 +5,6 @@ CREATE OR REPLACE FUNCTION sunshine.maintain_donor_totals() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     changed bigint;
-    table_rows double precision;
 BEGIN
     IF (SELECT needs_rebuild FROM sunshine.rollup_state WHERE rollup = 'donor_totals') THEN
         RETURN NULL;
@@ -15,9 +14,7 @@ BEGIN
     ELSE
         SELECT count(*) INTO changed FROM new_rows;
     END IF;
-    table_rows := sunshine.table_rows(TG_RELID);
-    IF changed > 0.15 * table_rows THEN
-        UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
+    IF sunshine.flag_rollup_if_large('donor_totals', TG_RELID, changed) THEN
         RETURN NULL;
     END IF;
 

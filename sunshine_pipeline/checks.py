@@ -23,13 +23,32 @@ Per base table (all WARN: the data is what the source sent; a person decides):
   batch that carried it, at most SUNSHINE_QUARANTINE_TOLERANCE (default 0.01).
 - `Transactions_duplicate_income_share_is_normal`: live income rows identical to another but
   for transaction_id (about 7.6% in the real export, kept and reported); warns above 15% or
-  when the share moved by more than 5 points since the previous evaluation.
+  when the share moved by more than 5 points since the previous full count.
 - `Transactions_has_no_orphan_references`: filers, parties and IE targets that are not rows
-  of Committees / Names.
+  of Committees / Names (one pass over Transactions; the names are tested in a bitmap).
+
+These two read all ten million transactions, too slow for every small import, so they are
+incremental, and soundly so: a full evaluation (metadata `"method": "full"`) records, with
+its figures, the `pg_current_snapshot()` and the input tables' identity (oid:relfilenode)
+read just before its query. The next evaluation reads from `sunshine.change_log` the writes
+to its inputs that snapshot did not see, and passes without the query (`"method": "bound"`)
+only when those writes cannot have made it fail:
+- duplicates: each Transactions row written since removes at most one income row (DELETE,
+  UPDATE) and adds at most one (INSERT, UPDATE: two changes); a removal lowers the income and
+  duplicate counts by at most one, an addition raises them by at most one. When every share
+  the resulting ranges allow is at most 15% and within 5 points of the last full share, the
+  check passes. Any TransactionTypes write recounts (it can turn any rows into income).
+- orphans: the last full count found none, every Transactions write since was the importer's
+  (writer tag `loader.IMPORTER_WRITER` of a landed batch: it quarantines unknown committees,
+  names and IE targets), and nobody deleted Committees / Names rows nor, but the importer
+  (which never changes a key), updated them.
+Otherwise they count in full; so they do when there is no full evaluation on record, when it
+is older than SUNSHINE_SOURCE_AUDIT_HOURS (default 24), on an operation the log cannot bound,
+and when an input has a new identity (TRUNCATE, which the triggers do not log; VACUUM FULL).
 
 Every evaluation is also written to `sunshine.check_result`, so `sunshine status` and the
 dashboard see failing checks without Dagster's storage, and a check can read its previous
-figure.
+figure (and the incremental ones their last full evaluation).
 
 (No `from __future__ import annotations` here: Dagster reads the check functions' `context`
 annotation at definition time.)
@@ -48,6 +67,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from sunshine_pipeline.imports.catalog import SOURCES, SourceFile
+from sunshine_pipeline.imports.loader import BITMAP_MAX_KEYS, IMPORTER_WRITER
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
@@ -336,46 +356,254 @@ def check_quarantine_rate(conn: psycopg.Connection, source: SourceFile,
                    f"{source.file} ({rate:.2%}, tolerance {tolerance:.2%}): {reasons}", metadata)
 
 
+def source_audit_age() -> timedelta:
+    """How old the last full evaluation of an incremental check may be before it is redone
+    whatever changed: SUNSHINE_SOURCE_AUDIT_HOURS, default 24."""
+    return timedelta(hours=float(os.environ.get("SUNSHINE_SOURCE_AUDIT_HOURS", "24")))
+
+
 def _previous_figure(conn: psycopg.Connection, asset: str, check: str,
                      key: str) -> float | None:
+    """`key` of the latest evaluation of the check that reported it."""
     if conn.execute("SELECT to_regclass('sunshine.check_result')").fetchone()[0] is None:
         return None
-    row = conn.execute(
-        "SELECT (metadata ->> %s)::float8 FROM sunshine.check_result WHERE asset = %s "
-        "AND check_name = %s ORDER BY check_result_id DESC LIMIT 1",
-        [key, asset, check]).fetchone()
+    row = conn.execute(sql_text("checks/previous_figure.sql"),
+                       {"key": key, "asset": asset, "check": check}).fetchone()
     return row[0] if row else None
 
 
+# --- incremental evaluation of the two Transactions checks ------------------------------
+#
+# A full evaluation runs the check's query and records, with its figures, the snapshot and
+# input tables' identity read just before the query (evaluation_baseline.sql). The next
+# evaluation asks sunshine.change_log what was written to the inputs since that snapshot (a
+# write committed later, or running then, is not visible in it): when those writes cannot
+# have made the check fail, it passes without the query ("method": "bound"); otherwise, or
+# when the last full evaluation is older than SUNSHINE_SOURCE_AUDIT_HOURS, it runs the query.
+# Writes the change log cannot bound are a full evaluation too: an operation other than
+# INSERT / UPDATE / DELETE, and a table with a new identity (TRUNCATE, which the statement
+# triggers do not log, gives it a new relfilenode; so do VACUUM FULL and CLUSTER). A write
+# made with the change triggers disabled is invisible here, as it is to the view staleness.
+
+DUPLICATE_CHECK = "Transactions_duplicate_income_share_is_normal"
+ORPHAN_CHECK = "Transactions_has_no_orphan_references"
+# The tables each check's figures are computed from.
+DUPLICATE_INPUTS = ("Transactions", "TransactionTypes")
+ORPHAN_INPUTS = ("Transactions", "Committees", "Names")
+ORPHAN_FIGURES = ("unknown_committee", "unknown_entity", "unknown_subject_committee")
+# Operations whose change_log row_count bounds the rows they changed, as (removals,
+# additions) of a row per row written: an UPDATE is both (the old row leaves its group of
+# identical income rows, the new one joins one), so it counts as two changes. Removing a row
+# lowers the income count by at most one and the duplicate count by at most one, never
+# raising either; adding one raises each by at most one, never lowering either.
+BOUNDED_OPERATIONS = {"INSERT": (0, 1), "UPDATE": (1, 1), "DELETE": (1, 0)}
+
+
+@dataclass(frozen=True)
+class _LastFull:
+    """A check's latest full evaluation, as recorded in sunshine.check_result."""
+
+    check_result_id: int
+    metadata: dict[str, Any]
+    evaluated_at: datetime
+    age_seconds: float
+
+
+@dataclass(frozen=True)
+class _Write:
+    """Writes to one input since a snapshot: one relation, operation and writer."""
+
+    relation: str
+    operation: str
+    writer: str
+    by_importer: bool
+    statements: int
+    rows: int
+
+
+def _baseline(conn: psycopg.Connection, relations: Sequence[str]) -> dict[str, Any]:
+    """The snapshot, clock and input tables' identity, to record with a full evaluation."""
+    snapshot, evaluated_at, files = conn.execute(
+        sql_text("checks/evaluation_baseline.sql"), {"relations": list(relations)}).fetchone()
+    return {"snapshot": snapshot, "evaluated_at": evaluated_at, "relation_files": files}
+
+
+def _last_full(conn: psycopg.Connection, check: str) -> _LastFull | None:
+    if conn.execute("SELECT to_regclass('sunshine.check_result')").fetchone()[0] is None:
+        return None
+    row = conn.execute(sql_text("checks/last_full_evaluation.sql"),
+                       {"asset": "Transactions", "check": check}).fetchone()
+    return _LastFull(*row) if row else None
+
+
+def _writes_since(conn: psycopg.Connection, snapshot: str,
+                  relations: Sequence[str]) -> list[_Write]:
+    rows = conn.execute(sql_text("checks/changes_since.sql"), {
+        "importer": IMPORTER_WRITER, "relations": list(relations), "since": snapshot,
+    }).fetchall()
+    return [_Write(*row) for row in rows]
+
+
+def _since_last_full(conn: psycopg.Connection, check: str, relations: Sequence[str]
+                     ) -> tuple[_LastFull, list[_Write]] | str:
+    """The check's last full evaluation and every write to its inputs since, or why the
+    check must be evaluated in full now."""
+    last = _last_full(conn, check)
+    if last is None or not isinstance(last.metadata.get("snapshot"), str):
+        return "no full evaluation on record"
+    audit = source_audit_age()
+    if last.age_seconds > audit.total_seconds():
+        return (f"the last full evaluation is {last.age_seconds / 3600:.1f} h old "
+                f"(SUNSHINE_SOURCE_AUDIT_HOURS {audit.total_seconds() / 3600:g})")
+    # The tables' identity first, then the change log: a TRUNCATE committing in between
+    # happens after the moment this evaluation speaks for.
+    files = _baseline(conn, relations)["relation_files"]
+    recorded = last.metadata.get("relation_files") or {}
+    for relation in relations:
+        if files.get(relation) != recorded.get(relation):
+            return f"{relation} was truncated or rewritten since the last full evaluation"
+    writes = _writes_since(conn, last.metadata["snapshot"], relations)
+    for w in writes:
+        if w.operation not in BOUNDED_OPERATIONS:
+            return f"{w.operation} on {w.relation} by {w.writer} since the last full evaluation"
+    return last, writes
+
+
+def _full_metadata(base: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {"method": "full", "full_reason": reason, **base}
+
+
+def _bound_metadata(last: _LastFull, rows_changed: int) -> dict[str, Any]:
+    return {"method": "bound", "rows_changed_since": rows_changed,
+            "last_full_at": last.evaluated_at,
+            "last_full_check_result_id": last.check_result_id}
+
+
 def check_duplicate_income_share(conn: psycopg.Connection) -> Outcome:
-    """Live income rows identical to another but for transaction_id, as a share."""
-    check = "Transactions_duplicate_income_share_is_normal"
-    income, duplicates = conn.execute(sql_text("checks/duplicate_income_share.sql")).fetchone()
+    """Live income rows identical to another but for transaction_id, as a share: bounded
+    from the last full count and the Transactions rows written since when that settles it,
+    else counted in full."""
+    since = _since_last_full(conn, DUPLICATE_CHECK, DUPLICATE_INPUTS)
+    if isinstance(since, str):
+        return _duplicate_income_share_full(conn, since)
+    last, writes = since
+    types = sum(w.rows for w in writes if w.relation == "TransactionTypes")
+    if types:
+        return _duplicate_income_share_full(
+            conn, f"{types} TransactionTypes rows written since the last full evaluation "
+            "(which rows are income may have changed)")
+    bound = _duplicate_income_share_bound(last, writes)
+    if isinstance(bound, str):
+        return _duplicate_income_share_full(conn, bound)
+    return bound
+
+
+def _duplicate_income_share_bound(last: _LastFull, writes: list[_Write]) -> Outcome | str:
+    """Passed when every duplicate and income count the writes since the last full count
+    allow passes (a row written moves each count by at most one); else why not."""
+    m = last.metadata
+    income, duplicates, share = m.get("income_rows"), m.get("duplicate_rows"), m.get(
+        "duplicate_share")
+    if not all(isinstance(v, int | float) for v in (income, duplicates, share)):
+        return "the last full evaluation recorded no figures"
+    rows = sum(w.rows for w in writes)
+    removed = sum(w.rows * BOUNDED_OPERATIONS[w.operation][0] for w in writes)
+    added = sum(w.rows * BOUNDED_OPERATIONS[w.operation][1] for w in writes)
+    dup_low, dup_high = max(0, duplicates - removed), duplicates + added
+    inc_low, inc_high = max(0, income - removed), income + added
+    if inc_low == 0:
+        return (f"{rows} Transactions rows written since the last full evaluation, as many "
+                "as it counted income rows")
+    share_low, share_high = dup_low / inc_high, min(1.0, dup_high / inc_low)
+    written = (f"{rows} Transactions rows written since the last full evaluation: the share "
+               f"could be anywhere in {share_low:.1%}-{share_high:.1%}")
+    if share_high > DUPLICATE_SHARE_MAX:
+        return f"{written}, more than {DUPLICATE_SHARE_MAX:.0%}"
+    if share_high - share > DUPLICATE_SHARE_JUMP or share - share_low > DUPLICATE_SHARE_JUMP:
+        return (f"{written}, more than {DUPLICATE_SHARE_JUMP * 100:g} points from the "
+                f"{share:.1%} of the last full evaluation")
+    metadata = {
+        "duplicate_rows_low": dup_low, "duplicate_rows_high": dup_high,
+        "income_rows_low": inc_low, "income_rows_high": inc_high,
+        "duplicate_share_low": round(share_low, 6), "duplicate_share_high": round(share_high, 6),
+        "previous_share": share, **_bound_metadata(last, rows)}
+    return Outcome("Transactions", DUPLICATE_CHECK, True, WARN,
+                   f"not recounted: {rows} rows written since the full count keep the share "
+                   f"within {share_low:.1%}-{share_high:.1%} (last counted {share:.1%})",
+                   metadata)
+
+
+def _duplicate_income_share_full(conn: psycopg.Connection, reason: str) -> Outcome:
+    with conn.transaction():
+        base = _baseline(conn, DUPLICATE_INPUTS)
+        income, duplicates = conn.execute(
+            sql_text("checks/duplicate_income_share.sql")).fetchone()
     share = duplicates / income if income else 0.0
-    previous = _previous_figure(conn, "Transactions", check, "duplicate_share")
+    previous = _previous_figure(conn, "Transactions", DUPLICATE_CHECK, "duplicate_share")
     metadata: dict[str, Any] = {"income_rows": income, "duplicate_rows": duplicates,
                                 "duplicate_share": round(share, 6),
-                                "previous_share": previous if previous is not None else -1.0}
+                                "previous_share": previous if previous is not None else -1.0,
+                                **_full_metadata(base, reason)}
     problems = []
     if share > DUPLICATE_SHARE_MAX:
         problems.append(f"{share:.1%} of live income rows are duplicates (more than "
                         f"{DUPLICATE_SHARE_MAX:.0%})")
     if previous is not None and abs(share - previous) > DUPLICATE_SHARE_JUMP:
         problems.append(f"the duplicate share moved from {previous:.1%} to {share:.1%}")
-    return Outcome("Transactions", check, not problems, WARN, "; ".join(problems), metadata)
+    return Outcome("Transactions", DUPLICATE_CHECK, not problems, WARN, "; ".join(problems),
+                   metadata)
 
 
 def check_orphan_references(conn: psycopg.Connection) -> Outcome:
-    """Transactions whose filer, party or IE target is not a row of Committees / Names."""
-    check = "Transactions_has_no_orphan_references"
-    unknown_committee, unknown_entity, unknown_subject = conn.execute(
-        sql_text("checks/orphan_references.sql")).fetchone()
+    """Transactions whose filer, party or IE target is not a row of Committees / Names: none
+    can have appeared since a full count that found none when only the importer wrote
+    Transactions and no Committees / Names row lost its key; else counted in full."""
+    since = _since_last_full(conn, ORPHAN_CHECK, ORPHAN_INPUTS)
+    if isinstance(since, str):
+        return _orphan_references_full(conn, since)
+    last, writes = since
+    counts = {k: last.metadata.get(k) for k in ORPHAN_FIGURES}
+    if any(v != 0 for v in counts.values()):
+        return _orphan_references_full(conn, "the last full evaluation found orphans (or no "
+                                       "figures): count again")
+    for w in writes:
+        if w.relation == "Transactions" and not w.by_importer:
+            return _orphan_references_full(
+                conn, f"{w.rows} Transactions rows written ({w.operation}) by {w.writer}, not "
+                "the importer, since the last full evaluation")
+        if w.relation != "Transactions" and (w.operation == "DELETE" or (
+                w.operation == "UPDATE" and not w.by_importer)):
+            return _orphan_references_full(
+                conn, f"{w.rows} {w.relation} rows written ({w.operation}) by {w.writer} since "
+                "the last full evaluation (a key may be gone)")
+    rows = sum(w.rows for w in writes if w.relation == "Transactions")
+    return Outcome("Transactions", ORPHAN_CHECK, True, WARN,
+                   f"not recounted: none since the full count; {rows} Transactions rows "
+                   "written since, all by the importer (which quarantines unknown "
+                   "references), and no Committees or Names key removed",
+                   {**counts, **_bound_metadata(last, rows)})
+
+
+def _orphan_references_full(conn: psycopg.Connection, reason: str) -> Outcome:
+    with conn.transaction():
+        base = _baseline(conn, ORPHAN_INPUTS)
+        # Names keys within BITMAP_MAX_KEYS values are tested in a bitmap; more spread out
+        # (also when they spread between the two queries: unknown_entity is NULL), hashed.
+        span = conn.execute(sql_text("checks/names_key_span.sql")).fetchone()[0]
+        row = None
+        if span is None or span < BITMAP_MAX_KEYS:
+            row = conn.execute(sql_text("checks/orphan_references.sql"),
+                               {"bitmap_max_keys": BITMAP_MAX_KEYS}).fetchone()
+        if row is None or row[1] is None:
+            row = conn.execute(sql_text("checks/orphan_references_by_join.sql")).fetchone()
+    unknown_committee, unknown_entity, unknown_subject = row
     metadata = {"unknown_committee": unknown_committee, "unknown_entity": unknown_entity,
-                "unknown_subject_committee": unknown_subject}
+                "unknown_subject_committee": unknown_subject, **_full_metadata(base, reason)}
     problems = [f"{n} transactions with an {what}" for what, n in (
         ("unknown committee_id", unknown_committee), ("unknown entity_id", unknown_entity),
         ("unknown subject_committee_id", unknown_subject)) if n]
-    return Outcome("Transactions", check, not problems, WARN, "; ".join(problems), metadata)
+    return Outcome("Transactions", ORPHAN_CHECK, not problems, WARN, "; ".join(problems),
+                   metadata)
 
 
 SourceCheck = Callable[[psycopg.Connection], Outcome]
@@ -390,13 +618,20 @@ def source_checks(source: SourceFile) -> dict[str, tuple[SourceCheck, str]]:
             "batch were quarantined."),
     }
     if source.table == "Transactions":
-        checks["Transactions_duplicate_income_share_is_normal"] = (
+        checks[DUPLICATE_CHECK] = (
             check_duplicate_income_share,
             "Reports live income rows identical but for transaction_id (about 7.6% is "
-            "normal); warns above 15% or on a move of more than 5 points.")
-        checks["Transactions_has_no_orphan_references"] = (
+            "normal); warns above 15% or on a move of more than 5 points. Counted in full at "
+            "least every SUNSHINE_SOURCE_AUDIT_HOURS; in between, passes without counting "
+            "when the rows written since the last count cannot move the share that far "
+            "(metadata method: full / bound).")
+        checks[ORPHAN_CHECK] = (
             check_orphan_references,
-            "Warns about transactions whose committee, name or IE target is missing.")
+            "Warns about transactions whose committee, name or IE target is missing. Counted "
+            "in full at least every SUNSHINE_SOURCE_AUDIT_HOURS; in between, passes without "
+            "counting after a clean count when only the importer (which quarantines unknown "
+            "references) wrote Transactions and no Committees / Names row was deleted or "
+            "had its key changed (metadata method: full / bound).")
     return checks
 
 

@@ -1,13 +1,17 @@
 """Asset checks on a real PostgreSQL through real Dagster: every check passes on a clean import
 and fails when its condition is broken (rows deleted from a source, a rollup that disagrees
 with its inputs, a stale timestamp, a bad batch); a failing blocking check stops the
-downstream views in the same run."""
+downstream views in the same run. The two incremental Transactions checks pass without their
+query after an importer batch, and count in full when a write since their last count could
+have made them fail (another tool's orphan, a deleted name, a TRUNCATE, a large change) or
+that count is too old."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -15,8 +19,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from sunshine_pipeline import checks as checks_module
 from sunshine_pipeline.checks import (
+    DUPLICATE_CHECK,
+    ORPHAN_CHECK,
+    ORPHAN_FIGURES,
     RECONCILIATIONS,
+    Outcome,
     build_checks,
     check_duplicate_income_share,
     check_fresh,
@@ -32,7 +41,7 @@ from sunshine_pipeline.definitions import build_definitions
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import WarehouseResource, connect
-from sunshine_pipeline.sqlfiles import sql_path
+from sunshine_pipeline.sqlfiles import sql_path, sql_text
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
 
@@ -287,3 +296,247 @@ def test_source_checks_warn_on_quarantine_duplicates_and_orphans(
     orphans = check_orphan_references(conn)
     assert not orphans.passed and orphans.metadata["unknown_entity"] > 0
     assert orphans.metadata["unknown_committee"] == 0
+
+
+# --- the incremental Transactions checks -------------------------------------------------
+
+HEAVY_QUERIES = {"checks/duplicate_income_share.sql", "checks/orphan_references.sql",
+                 "checks/orphan_references_by_join.sql"}
+# The orphan counts as the check computed them before it was one pass (three anti-joins).
+ORPHANS_ORACLE = """
+SELECT
+    (SELECT count(*) FROM "Transactions" AS t WHERE NOT EXISTS (
+        SELECT FROM "Committees" AS c WHERE c.committee_id = t.committee_id)),
+    (SELECT count(*) FROM "Transactions" AS t WHERE t.entity_id IS NOT NULL AND NOT EXISTS (
+        SELECT FROM "Names" AS n WHERE n.name_id = t.entity_id)),
+    (SELECT count(*) FROM "Transactions" AS t WHERE t.subject_committee_id IS NOT NULL
+        AND NOT EXISTS (SELECT FROM "Committees" AS c
+                        WHERE c.committee_id = t.subject_committee_id))
+"""
+
+
+def evaluate(conn: psycopg.Connection) -> dict[str, Outcome]:
+    """Evaluate and record the two incremental checks, as a run does: {check: outcome}."""
+    return {o.check: o for o in evaluate_source_checks(
+        conn, TRANSACTIONS, {DUPLICATE_CHECK, ORPHAN_CHECK})}
+
+
+def methods(outcomes: dict[str, Outcome]) -> dict[str, str]:
+    return {check: o.metadata["method"] for check, o in outcomes.items()}
+
+
+def forbid_heavy_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, reading the query of a full count fails the test."""
+    def guarded(name: str) -> str:
+        assert name not in HEAVY_QUERIES, f"{name} ran"
+        return sql_text(name)
+    monkeypatch.setattr(checks_module, "sql_text", guarded)
+
+
+def delta_batch(small_batch: Path, out: Path, updated: int = 10, inserted: int = 5) -> Path:
+    """A small batch of Transactions as the next export carries it: `updated` rows with a new
+    amount and `inserted` new rows, copies (with new ids) of existing ones."""
+    with (small_batch / "Transactions.csv").open(newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    tid, amount = header.index("TransactionID"), header.index("Amount")
+    rows = [r for r in rows if r[amount]]
+    changed = [[*r[:amount], str(Decimal(r[amount]) + 1), *r[amount + 1:]]
+               for r in rows[:updated]]
+    top = max(int(r[tid]) for r in rows)
+    new = [[*r[:tid], str(top + k), *r[tid + 1:]]
+           for k, r in enumerate(rows[updated:updated + inserted], 1)]
+    out.mkdir(parents=True)
+    with (out / "Transactions.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *changed, *new])
+    return out
+
+
+def test_an_importer_batch_after_a_full_count_is_bounded_without_the_heavy_queries(
+        loaded, small_batch, tmp_path, monkeypatch) -> None:
+    conn = loaded
+    first = evaluate(conn)
+    assert methods(first) == {DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+    assert all(o.passed for o in first.values())
+    assert first[DUPLICATE_CHECK].metadata["full_reason"] == "no full evaluation on record"
+    income = first[DUPLICATE_CHECK].metadata["income_rows"]
+    duplicates = first[DUPLICATE_CHECK].metadata["duplicate_rows"]
+
+    import_batch(conn, delta_batch(small_batch, tmp_path / "delta"))
+    forbid_heavy_queries(monkeypatch)
+    bound = evaluate(conn)
+    assert methods(bound) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "bound"}
+    assert all(o.passed for o in bound.values())
+    share = bound[DUPLICATE_CHECK].metadata
+    assert share["rows_changed_since"] == 15
+    # 10 updates (each may remove a row and add one) and 5 inserts (each may add one).
+    assert (share["duplicate_rows_low"], share["duplicate_rows_high"]) == (
+        duplicates - 10, duplicates + 15)
+    assert (share["income_rows_low"], share["income_rows_high"]) == (income - 10, income + 15)
+    assert share["duplicate_share_low"] <= first[DUPLICATE_CHECK].metadata[
+        "duplicate_share"] <= share["duplicate_share_high"]
+    assert share["last_full_at"] == first[DUPLICATE_CHECK].metadata["evaluated_at"]
+    orphans = bound[ORPHAN_CHECK].metadata
+    assert orphans["rows_changed_since"] == 15
+    assert [orphans[k] for k in ORPHAN_FIGURES] == [0, 0, 0]
+    # The guard is live: a full count now would fail the test.
+    monkeypatch.setenv("SUNSHINE_SOURCE_AUDIT_HOURS", "0")
+    with pytest.raises(AssertionError, match=r"duplicate_income_share\.sql ran"):
+        check_duplicate_income_share(conn)
+    monkeypatch.undo()
+
+    # An orphan written by another tool: the orphan check counts again, and finds it; one row
+    # cannot move the duplicate share out of its bound.
+    conn.execute('INSERT INTO "Transactions" (transaction_id, committee_id, amount) '
+                 "VALUES (99000001, 987654, 1)")
+    planted = evaluate(conn)
+    assert methods(planted) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "full"}
+    assert not planted[ORPHAN_CHECK].passed
+    assert planted[ORPHAN_CHECK].metadata["unknown_committee"] == 1
+    assert "not the importer" in planted[ORPHAN_CHECK].metadata["full_reason"]
+    # Having found an orphan, it counts in full until none is left.
+    assert methods(evaluate(conn))[ORPHAN_CHECK] == "full"
+    conn.execute('DELETE FROM "Transactions" WHERE transaction_id = 99000001')
+    healed = evaluate(conn)
+    assert healed[ORPHAN_CHECK].passed and methods(healed)[ORPHAN_CHECK] == "full"
+    assert methods(evaluate(conn))[ORPHAN_CHECK] == "bound"
+
+
+def test_an_import_run_evaluates_the_bound_in_dagster(small_batch, warehouse, wconn,
+                                                      tmp_path) -> None:
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_job(warehouse, "ingest_batch_job", instance, small_batch).success
+        result = run_job(warehouse, "ingest_batch_job", instance,
+                         delta_batch(small_batch, tmp_path / "delta"))
+        assert result.success
+        evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    for check in (DUPLICATE_CHECK, ORPHAN_CHECK):
+        assert evaluations[check].passed
+        assert evaluations[check].metadata["method"].value == "bound"
+    writers = [r[0] for r in wconn.execute(
+        "SELECT DISTINCT writer FROM sunshine.change_log WHERE relation = 'Transactions'")]
+    assert len(writers) == 2 and all(w.startswith("dagster run ") for w in writers)
+
+
+def test_a_referenced_name_deleted_by_another_tool_recounts_and_fails(loaded) -> None:
+    conn = loaded
+    assert all(o.passed for o in evaluate(conn).values())
+    # Another tool inserting a name cannot orphan anything; updating one could change its
+    # key: counted again (and still passing).
+    conn.execute('INSERT INTO "Names" (name_id, last_name) VALUES (99000001, %s)', ["New"])
+    assert methods(evaluate(conn))[ORPHAN_CHECK] == "bound"
+    conn.execute('UPDATE "Names" SET city = city WHERE name_id = 99000001')
+    updated = evaluate(conn)[ORPHAN_CHECK]
+    assert updated.passed and updated.metadata["method"] == "full"
+    assert updated.metadata["full_reason"].startswith("1 Names rows written (UPDATE)")
+
+    entity = conn.execute('SELECT entity_id FROM "Transactions" WHERE entity_id > 0 '
+                          "ORDER BY transaction_id LIMIT 1").fetchone()[0]
+    referencing = conn.execute('SELECT count(*) FROM "Transactions" WHERE entity_id = %s',
+                               [entity]).fetchone()[0]
+    conn.execute('DELETE FROM "Names" WHERE name_id = %s', [entity])
+    deleted = evaluate(conn)[ORPHAN_CHECK]
+    assert deleted.metadata["method"] == "full" and not deleted.passed
+    assert deleted.metadata["unknown_entity"] == referencing
+    assert "(DELETE)" in deleted.metadata["full_reason"]
+
+
+def test_a_truncate_the_change_log_misses_recounts(loaded) -> None:
+    conn = loaded
+    assert all(o.passed for o in evaluate(conn).values())
+    transactions = conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0]
+    conn.execute('TRUNCATE "Committees"')
+    assert conn.execute("SELECT count(*) FROM sunshine.change_log "
+                        "WHERE relation = 'Committees' AND operation <> 'INSERT'"
+                        ).fetchone()[0] == 0
+    outcome = evaluate(conn)[ORPHAN_CHECK]
+    assert outcome.metadata["method"] == "full" and not outcome.passed
+    assert outcome.metadata["unknown_committee"] == transactions
+    assert outcome.metadata["full_reason"] == (
+        "Committees was truncated or rewritten since the last full evaluation")
+
+
+def test_a_change_larger_than_the_bound_recounts_the_duplicate_share(loaded) -> None:
+    conn = loaded
+    first = evaluate(conn)[DUPLICATE_CHECK]
+    assert first.passed and first.metadata["method"] == "full"
+    # A few copies by another tool stay within the bound...
+    copy = ('INSERT INTO "Transactions" SELECT t.transaction_id + %s, t.committee_id, '
+            "t.transaction_type_id, t.transaction_date, t.amount, t.entity_id, "
+            "t.subject_committee_id, t.is_for_benefit, t.category_id, t.memo, t.account_type, "
+            't.modifies_transaction_id, t.deleted FROM "Transactions" AS t '
+            "WHERE t.transaction_id < 10000000 AND t.transaction_id %% %s = 0")
+    conn.execute(copy, [10_000_000, 1000])
+    small = evaluate(conn)[DUPLICATE_CHECK]
+    assert small.passed and small.metadata["method"] == "bound"
+    # ...a tenth of the table copied does not: counted again, it moved too far.
+    conn.execute(copy, [20_000_000, 10])
+    large = evaluate(conn)[DUPLICATE_CHECK]
+    assert large.metadata["method"] == "full" and not large.passed
+    assert "could be anywhere in" in large.metadata["full_reason"]
+    assert "the duplicate share moved from 7." in large.description
+    assert large.metadata["previous_share"] == first.metadata["duplicate_share"]
+    # Above 15% it is counted again each time, failing, until the copies are gone; then it
+    # warns once about the move back, and is bounded again from there.
+    again = evaluate(conn)[DUPLICATE_CHECK]
+    assert again.metadata["method"] == "full" and not again.passed
+    assert "more than 15%" in again.metadata["full_reason"]
+    conn.execute('DELETE FROM "Transactions" WHERE transaction_id >= 10000000')
+    back = evaluate(conn)[DUPLICATE_CHECK]
+    assert back.metadata["method"] == "full" and not back.passed
+    assert back.metadata["duplicate_share"] == first.metadata["duplicate_share"]
+    assert evaluate(conn)[DUPLICATE_CHECK].metadata["method"] == "bound"
+    # A TransactionTypes write can make any rows income: counted again.
+    conn.execute('UPDATE "TransactionTypes" SET name = name WHERE transaction_type_id = '
+                 '(SELECT min(transaction_type_id) FROM "TransactionTypes")')
+    types = evaluate(conn)[DUPLICATE_CHECK]
+    assert types.metadata["method"] == "full" and types.passed
+    assert types.metadata["full_reason"].startswith("1 TransactionTypes rows written")
+    # Deleting a twentieth of the rows could have removed every duplicate among them: too
+    # far from the last share to settle without a count, which finds the share steady.
+    conn.execute('DELETE FROM "Transactions" WHERE transaction_id % 20 = 0')
+    deleted = evaluate(conn)[DUPLICATE_CHECK]
+    assert deleted.metadata["method"] == "full" and deleted.passed
+    assert "more than 5 points from the" in deleted.metadata["full_reason"]
+
+
+def test_the_audit_age_forces_a_full_count(loaded, monkeypatch) -> None:
+    conn = loaded
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "bound"}
+    monkeypatch.setenv("SUNSHINE_SOURCE_AUDIT_HOURS", "0")
+    audited = evaluate(conn)
+    assert methods(audited) == {DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+    assert all("SUNSHINE_SOURCE_AUDIT_HOURS 0)" in o.metadata["full_reason"]
+               for o in audited.values())
+    monkeypatch.delenv("SUNSHINE_SOURCE_AUDIT_HOURS")
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "bound"}
+    # A full count a day and an hour old is too old by default.
+    conn.execute("UPDATE sunshine.check_result SET metadata = jsonb_set(metadata, "
+                 "'{evaluated_at}', to_jsonb(now() - interval '25 hours')) "
+                 "WHERE metadata ->> 'method' = 'full'")
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+
+
+@pytest.mark.parametrize("bitmap", [True, False])
+def test_the_one_pass_orphan_count_matches_the_anti_joins(loaded, monkeypatch, bitmap) -> None:
+    conn = loaded
+    if not bitmap:
+        monkeypatch.setattr(checks_module, "BITMAP_MAX_KEYS", 0)
+    lo, hi = conn.execute('SELECT min(name_id), max(name_id) FROM "Names"').fetchone()
+    middle = conn.execute('SELECT entity_id FROM "Transactions" WHERE entity_id > %s '
+                          "ORDER BY entity_id LIMIT 1", [(lo + hi) // 2]).fetchone()[0]
+    conn.execute('DELETE FROM "Names" WHERE name_id = %s', [middle])  # a hole in the bitmap
+    conn.execute(
+        'INSERT INTO "Transactions" (transaction_id, committee_id, entity_id, '
+        "subject_committee_id) VALUES (99000001, NULL, %s, NULL), (99000002, 987654, %s, NULL), "
+        "(99000003, (SELECT min(committee_id) FROM \"Committees\"), %s, 987654), "
+        "(99000004, (SELECT min(committee_id) FROM \"Committees\"), %s, NULL)",
+        [lo - 1, hi + 1, hi, lo])
+    expected = conn.execute(ORPHANS_ORACLE).fetchone()
+    assert expected[0] == 2 and expected[1] > 2 and expected[2] == 1
+    outcome = check_orphan_references(conn)
+    assert tuple(outcome.metadata[k] for k in ORPHAN_FIGURES) == expected
+    # Keys spread out between the span query and the bitmap query: no bitmap is built, and
+    # the count of unknown names is NULL (the check then counts by join).
+    assert conn.execute(sql_text("checks/orphan_references.sql"),
+                        {"bitmap_max_keys": 0}).fetchone() == (expected[0], None, expected[2])

@@ -93,6 +93,13 @@ IMPORT_SETTINGS = {
 }
 CSV_FIELD_LIMIT = 1 << 20
 ProgressFn = Callable[[str, int, int], None]
+# The change_log writer of an import (a POSIX regular expression; its group is the batch id):
+# `import_batch` tags its transaction `<writer> batch <id>`, the writer being 'sunshine import'
+# (the CLI, the default) or 'dagster run <run id>' (imports/assets.py). Every row it writes to
+# Transactions had its committee, name and IE target found (subject_committee_id resolved to
+# an existing or a synthesized committee) and it never deletes, nor changes a key, so the
+# orphan check (checks.py) need not recount after it. Keep in step with the writer strings.
+IMPORTER_WRITER = r"^(?:sunshine import|dagster run [^ ]+) batch ([0-9]+)$"
 
 # Staging relations: unlogged (no WAL; parallel scans allowed), created and dropped inside
 # the batch transaction, so a killed import leaves none behind.

@@ -220,7 +220,28 @@ def test_a_rollup_that_disagrees_with_its_inputs_fails_and_blocks_downstream(
     actual, expected = wconn.execute(
         "SELECT sum(total_contributed), sum(total_contributed) + 1000 FROM top_donors_mv"
     ).fetchone()
-    assert outcome.description == f"total_contributed is {actual}, expected {expected}"
+    assert outcome.description.startswith(
+        f"total_contributed is {actual}, expected {expected}; total_by_donor_id is ")
+
+
+def test_a_contribution_counted_for_the_wrong_donor_fails_the_reconciliation(loaded) -> None:
+    """Plain sums cannot see a contribution moved from one donor to another (the rollup row
+    of each is wrong, the totals are not); the sums weighted by donor id do."""
+    conn, view = loaded, VIEWS_BY_NAME["top_donors_mv"]
+    assert check_reconciles(conn, view).passed
+    first, last = conn.execute("SELECT min(entity_id), max(entity_id) FROM top_donors_mv"
+                               ).fetchone()
+    moved = conn.execute(
+        'SELECT t.transaction_id FROM "Transactions" AS t JOIN "TransactionTypes" AS tt '
+        "USING (transaction_type_id) WHERE NOT t.deleted AND t.subject_committee_id IS NULL "
+        "AND tt.income_expense_neutral = 1 AND t.entity_id = %s LIMIT 1", [first]).fetchone()[0]
+    without_change_log(conn, "Transactions",
+                       'UPDATE "Transactions" SET entity_id = %s WHERE transaction_id = %s',
+                       [last, moved])
+    outcome = check_reconciles(conn, view)
+    assert not outcome.passed and outcome.severity == dg.AssetCheckSeverity.ERROR
+    assert outcome.description.startswith("total_by_donor_id is ")
+    assert "total_contributed" not in outcome.description
 
 
 def test_a_hand_made_rollup_with_the_wrong_shape_fails(loaded) -> None:

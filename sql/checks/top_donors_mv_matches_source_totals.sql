@@ -1,16 +1,22 @@
--- top_donors_mv against the contributions it sums: the same total and number. One row per
+-- top_donors_mv against the contributions it sums, with no GROUP BY (one pass over
+-- Transactions): the same total and number, and the same totals weighted by donor id, which
+-- catch a contribution counted for the wrong donor (plain sums would not move). One row per
 -- figure (figure, actual in the view, expected from the base tables).
 WITH view_side AS (
     SELECT
         coalesce(sum(total_contributed), 0) AS total_contributed,
-        coalesce(sum(contribution_count), 0) AS contribution_count
+        coalesce(sum(contribution_count), 0) AS contribution_count,
+        coalesce(sum(entity_id::numeric * total_contributed), 0) AS total_by_donor_id,
+        coalesce(sum(entity_id::numeric * contribution_count), 0) AS count_by_donor_id
     FROM top_donors_mv
 ),
 
 source_side AS (
     SELECT
         coalesce(sum(t.amount), 0) AS total_contributed,
-        count(*) AS contribution_count
+        count(*) AS contribution_count,
+        coalesce(sum(t.entity_id::numeric * t.amount), 0) AS total_by_donor_id,
+        coalesce(sum(t.entity_id::numeric), 0) AS count_by_donor_id
     FROM "Transactions" AS t
     INNER JOIN "TransactionTypes" AS tt ON t.transaction_type_id = tt.transaction_type_id
     WHERE
@@ -26,5 +32,7 @@ CROSS JOIN source_side AS s
 CROSS JOIN LATERAL (
     VALUES
     ('total_contributed', v.total_contributed, s.total_contributed),
-    ('contribution_count', v.contribution_count, s.contribution_count)
+    ('contribution_count', v.contribution_count, s.contribution_count),
+    ('total_by_donor_id', v.total_by_donor_id, s.total_by_donor_id),
+    ('count_by_donor_id', v.count_by_donor_id, s.count_by_donor_id)
 ) AS f (figure, actual, expected)

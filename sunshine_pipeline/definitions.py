@@ -7,7 +7,7 @@ import dagster as dg
 
 from sunshine_pipeline.checks import build_checks
 from sunshine_pipeline.imports.assets import build_import_assets, landing_specs
-from sunshine_pipeline.jobs import ingest_batch_job, refresh_views_job
+from sunshine_pipeline.jobs import audit_sources_job, ingest_batch_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.schedules import build_schedules
 from sunshine_pipeline.sensors import build_sensors
@@ -18,7 +18,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
     return dg.Definitions(
         assets=[*landing_specs(), build_import_assets(), *build_view_assets()],
         asset_checks=build_checks(),
-        jobs=[refresh_views_job, ingest_batch_job],
+        jobs=[refresh_views_job, ingest_batch_job, audit_sources_job],
         sensors=build_sensors(),
         schedules=build_schedules(),
         resources={"warehouse": warehouse or WarehouseResource()},

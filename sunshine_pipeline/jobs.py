@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from sunshine_pipeline.checks import AUDIT_TAG, INCREMENTAL_CHECKS
 from sunshine_pipeline.imports.assets import IMPORTS_GROUP
 from sunshine_pipeline.views.assets import VIEWS_GROUP
 
@@ -28,5 +29,16 @@ ingest_batch_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(IMPORTS_GROUP, VIEWS_GROUP),
     description="Import a landing batch, then materialize the views downstream of it.",
     tags=REFRESH_TAGS,
+    executor_def=dg.in_process_executor,
+)
+
+audit_sources_job = dg.define_asset_job(
+    "audit_sources_job",
+    selection=dg.AssetSelection.checks(
+        *(dg.AssetCheckKey(dg.AssetKey("Transactions"), name) for name in INCREMENTAL_CHECKS)),
+    description="Count the Transactions-wide checks (duplicate income share, orphan "
+    "references) in full; between audits, import runs pass them on a bound from the change "
+    "log.",
+    tags={AUDIT_TAG: "full"},
     executor_def=dg.in_process_executor,
 )

@@ -1,10 +1,17 @@
-"""The safety net: an hourly refresh (the old cron line, `5 * * * *`) of the stale views only.
+"""Schedules. The safety net: an hourly refresh (the old cron line, `5 * * * *`) of the stale
+views only; and the daily audit of the Transactions-wide checks.
 
 The sensors refresh views as soon as their inputs change; the schedule catches whatever they
 missed (a sensor switched off, a failed run). A tick selects the views an input changed for
 since their last refresh, plus every view downstream of those; with nothing stale it skips
-and says so. `SUNSHINE_REFRESH_CRON` and `SUNSHINE_TIMEZONE` are read when the definitions
-load.
+and says so.
+
+`source_audit_schedule` (`SUNSHINE_AUDIT_CRON`, default 03:15 daily) counts the two checks
+that read all of Transactions in full (checks.py); import runs in between pass them on a
+sound bound, so a landing batch is not held up by ten-million-row counts.
+
+`SUNSHINE_REFRESH_CRON`, `SUNSHINE_AUDIT_CRON` and `SUNSHINE_TIMEZONE` are read when the
+definitions load.
 """
 
 from __future__ import annotations
@@ -14,12 +21,13 @@ import os
 import dagster as dg
 import psycopg
 
-from sunshine_pipeline.jobs import REFRESH_TAGS, refresh_views_job
+from sunshine_pipeline.jobs import REFRESH_TAGS, audit_sources_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
 from sunshine_pipeline.views.refresh import is_stale
 
 DEFAULT_CRON = "5 * * * *"
+DEFAULT_AUDIT_CRON = "15 3 * * *"
 DEFAULT_TIMEZONE = "UTC"
 NOTHING_STALE = "no view has new inputs since its last refresh"
 
@@ -61,5 +69,17 @@ def build_refresh_views_schedule() -> dg.ScheduleDefinition:
     return refresh_views_schedule
 
 
+def build_source_audit_schedule() -> dg.ScheduleDefinition:
+    cron = os.environ.get("SUNSHINE_AUDIT_CRON") or DEFAULT_AUDIT_CRON
+    return dg.ScheduleDefinition(
+        name="source_audit_schedule",
+        job=audit_sources_job,
+        cron_schedule=cron,
+        execution_timezone=os.environ.get("SUNSHINE_TIMEZONE") or DEFAULT_TIMEZONE,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Every tick of {cron}: count the Transactions-wide checks in full.",
+    )
+
+
 def build_schedules() -> list[dg.ScheduleDefinition]:
-    return [build_refresh_views_schedule()]
+    return [build_refresh_views_schedule(), build_source_audit_schedule()]

@@ -21,6 +21,7 @@ from psycopg import sql
 
 from sunshine_pipeline import checks as checks_module
 from sunshine_pipeline.checks import (
+    AUDIT_REASON,
     DUPLICATE_CHECK,
     ORPHAN_CHECK,
     ORPHAN_FIGURES,
@@ -531,11 +532,30 @@ def test_the_audit_age_forces_a_full_count(loaded, monkeypatch) -> None:
                for o in audited.values())
     monkeypatch.delenv("SUNSHINE_SOURCE_AUDIT_HOURS")
     assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "bound"}
-    # A full count a day and an hour old is too old by default.
+    # A full count more than 26 hours old is too old by default.
     conn.execute("UPDATE sunshine.check_result SET metadata = jsonb_set(metadata, "
-                 "'{evaluated_at}', to_jsonb(now() - interval '25 hours')) "
+                 "'{evaluated_at}', to_jsonb(now() - interval '27 hours')) "
                  "WHERE metadata ->> 'method' = 'full'")
     assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+
+
+def test_the_audit_job_counts_in_full_and_materializes_nothing(loaded, warehouse) -> None:
+    conn = loaded
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "bound"}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_job(warehouse, "audit_sources_job", instance)
+        assert result.success
+        assert not result.get_asset_materialization_events()
+        evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        assert set(evaluations) == {DUPLICATE_CHECK, ORPHAN_CHECK}
+        assert all(e.passed for e in evaluations.values())
+        assert {n: e.metadata["method"].value for n, e in evaluations.items()} == {
+            DUPLICATE_CHECK: "full", ORPHAN_CHECK: "full"}
+        assert all(e.metadata["full_reason"].value == AUDIT_REASON
+                   for e in evaluations.values())
+    # The audit's count is the new baseline: the next import run passes on its bound.
+    assert methods(evaluate(conn)) == {DUPLICATE_CHECK: "bound", ORPHAN_CHECK: "bound"}
 
 
 @pytest.mark.parametrize("bitmap", [True, False])

@@ -53,7 +53,7 @@ def selected(data) -> list[str]:
 def test_schedule_defaults_to_the_old_cron_line(monkeypatch) -> None:
     monkeypatch.delenv("SUNSHINE_REFRESH_CRON", raising=False)
     monkeypatch.delenv("SUNSHINE_TIMEZONE", raising=False)
-    (schedule,) = build_schedules()
+    schedule, _ = build_schedules()
     assert schedule.name == "refresh_views_schedule"
     assert schedule.job_name == "refresh_views_job"
     assert schedule.cron_schedule == "5 * * * *"
@@ -64,9 +64,20 @@ def test_schedule_defaults_to_the_old_cron_line(monkeypatch) -> None:
 def test_schedule_cron_and_timezone_come_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("SUNSHINE_REFRESH_CRON", "*/15 * * * *")
     monkeypatch.setenv("SUNSHINE_TIMEZONE", "America/Phoenix")
-    (schedule,) = build_schedules()
+    schedule, _ = build_schedules()
     assert schedule.cron_schedule == "*/15 * * * *"
     assert schedule.execution_timezone == "America/Phoenix"
+
+
+def test_the_daily_audit_counts_the_transactions_wide_checks(monkeypatch) -> None:
+    monkeypatch.delenv("SUNSHINE_AUDIT_CRON", raising=False)
+    _, audit = build_schedules()
+    assert audit.name == "source_audit_schedule"
+    assert audit.job_name == "audit_sources_job"
+    assert audit.cron_schedule == "15 3 * * *"
+    assert audit.default_status == dg.DefaultScheduleStatus.RUNNING
+    monkeypatch.setenv("SUNSHINE_AUDIT_CRON", "0 4 * * 1")
+    assert build_schedules()[1].cron_schedule == "0 4 * * 1"
 
 
 def test_schedule_on_an_empty_warehouse_selects_every_view(defs, instance, warehouse) -> None:

@@ -607,7 +607,9 @@ def _orphan_references_full(conn: psycopg.Connection, reason: str) -> Outcome:
                                {"bitmap_max_keys": BITMAP_MAX_KEYS}).fetchone()
         if row is None or row[1] is None:
             row = conn.execute(sql_text("checks/orphan_references_by_join.sql")).fetchone()
-    unknown_committee, unknown_entity, unknown_subject = row
+        unknown_committee, unknown_entity = row
+        unknown_subject = conn.execute(
+            sql_text("checks/orphan_subject_committees.sql")).fetchone()[0]
     metadata = {"unknown_committee": unknown_committee, "unknown_entity": unknown_entity,
                 "unknown_subject_committee": unknown_subject, **_full_metadata(base, reason)}
     problems = [f"{n} transactions with an {what}" for what, n in (

@@ -1,12 +1,13 @@
--- Transactions whose filer, other party or IE target is not a row of Committees / Names.
--- The importer quarantines such rows, so any count here means a table lost rows since.
+-- Transactions whose filer or other party is not a row of Committees / Names (IE targets:
+-- orphan_subject_committees.sql). The importer quarantines such rows, so any count here means
+-- a table lost rows since.
 -- One pass over Transactions (parallel where the server allows): the filer is looked up in
 -- a hash of Committees (a few thousand rows); the other party tests one bit of a bitmap of
 -- the Names keys (one bit per value from the smallest key to the largest, built once from
 -- Names in one aggregate), far cheaper than probing a hash of millions of names. Keys spread
 -- over bitmap_max_keys values or more build no bitmap, and unknown_entity is NULL: the caller
 -- runs orphan_references_by_join.sql for such keys (it reads the span first; this covers a
--- writer spreading them in between). The IE targets are few: reached through their index.
+-- writer spreading them in between).
 SELECT
     count(*) FILTER (WHERE c.committee_id IS NULL) AS unknown_committee,
     CASE WHEN (
@@ -47,14 +48,6 @@ SELECT
             ) = 1,
             false
         )
-    ) END AS unknown_entity,
-    (
-        SELECT count(*) FROM "Transactions" AS s
-        WHERE
-            s.subject_committee_id IS NOT NULL
-            AND NOT EXISTS (
-                SELECT FROM "Committees" AS x WHERE x.committee_id = s.subject_committee_id
-            )
-    ) AS unknown_subject_committee
+    ) END AS unknown_entity
 FROM "Transactions" AS t
 LEFT JOIN "Committees" AS c ON t.committee_id = c.committee_id

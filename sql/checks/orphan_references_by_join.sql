@@ -2,15 +2,7 @@
 -- other party looked up in a hash of Names, still one pass over Transactions.
 SELECT
     count(*) FILTER (WHERE c.committee_id IS NULL) AS unknown_committee,
-    count(*) FILTER (WHERE t.entity_id IS NOT NULL AND n.name_id IS NULL) AS unknown_entity,
-    (
-        SELECT count(*) FROM "Transactions" AS s
-        WHERE
-            s.subject_committee_id IS NOT NULL
-            AND NOT EXISTS (
-                SELECT FROM "Committees" AS x WHERE x.committee_id = s.subject_committee_id
-            )
-    ) AS unknown_subject_committee
+    count(*) FILTER (WHERE t.entity_id IS NOT NULL AND n.name_id IS NULL) AS unknown_entity
 FROM "Transactions" AS t
 LEFT JOIN "Committees" AS c ON t.committee_id = c.committee_id
 LEFT JOIN "Names" AS n ON t.entity_id = n.name_id

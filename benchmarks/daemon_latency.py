@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import server_url  # noqa: E402
 from benchmarks.refresh_benchmark import make_delta  # noqa: E402
-from benchmarks.report import update_section  # noqa: E402
+from benchmarks.report import publish  # noqa: E402
 from sunshine_pipeline.checks import INCREMENTAL_CHECKS, evaluate_source_checks  # noqa: E402
 from sunshine_pipeline.imports.catalog import SOURCES_BY_TABLE  # noqa: E402
 from sunshine_pipeline.resources import connect, dagster_storage_url  # noqa: E402
@@ -111,10 +111,7 @@ def main() -> None:
             f"| {r['steps']['Transactions_checks']:.1f} ({r['methods']}) | "
             f"{r['steps']['top_donors_mv']:.1f} | {r['status']} | {r['failing']} | "
             f"{r['refreshed']} |")
-    report = "\n".join(lines)
-    print(report)
-    if not args.no_report:
-        update_section(ROOT / "BENCHMARKS.md", "Daemon end to end", report)
+    publish("Daemon end to end", "\n".join(lines), write=not args.no_report)
 
 
 def drop_and_wait(instance: dg.DagsterInstance, warehouse: str, landing: Path, src: Path,

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import drop_database, ensure_batch, fresh_database, server_url  # noqa: E402
-from benchmarks.report import update_section  # noqa: E402
+from benchmarks.report import publish  # noqa: E402
 
 CHILD = """
 import json, sys, time
@@ -230,10 +230,7 @@ def main() -> None:
               *phase_table(first, ["Names.csv", "Committees.csv", "Transactions.csv"]),
               "", "Phases of (c), seconds:", "",
               *phase_table(again, ["Names.csv", "Committees.csv", "Transactions.csv"])]
-    report = "\n".join(lines)
-    print(report)
-    if not args.no_report:
-        update_section(ROOT / "BENCHMARKS.md", "Import", report)
+    publish("Import", "\n".join(lines), write=not args.no_report)
 
 
 if __name__ == "__main__":

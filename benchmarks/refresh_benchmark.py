@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import ensure_batch, fresh_database, server_url  # noqa: E402
-from benchmarks.report import update_section  # noqa: E402
+from benchmarks.report import publish  # noqa: E402
 from sunshine_pipeline.imports.loader import import_batch  # noqa: E402
 from sunshine_pipeline.views.catalog import VIEWS  # noqa: E402
 from sunshine_pipeline.views.refresh import materialize_view  # noqa: E402
@@ -300,10 +300,7 @@ def main() -> None:
         "",
         f"Peak RSS of `sunshine refresh --all` (a Dagster run in-process): {rss:.0f} MB.",
     ]
-    report = "\n".join(lines)
-    print(report)
-    if not args.no_report:
-        update_section(ROOT / "BENCHMARKS.md", "Refresh and reads", report)
+    publish("Refresh and reads", "\n".join(lines), write=not args.no_report)
 
 
 if __name__ == "__main__":

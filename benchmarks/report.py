@@ -19,3 +19,10 @@ def update_section(path: Path, title: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text.rstrip() + "\n")
+
+
+def publish(title: str, report: str, *, write: bool = True) -> None:
+    """Print a benchmark's report and, unless told not to, write it as its section."""
+    print(report)
+    if write:
+        update_section(Path(__file__).resolve().parent.parent / "BENCHMARKS.md", title, report)

@@ -310,12 +310,18 @@ def evaluate_view_checks(conn: psycopg.Connection, view: ViewSpec,
                          names: set[str] | None = None,
                          run_id: str | None = None) -> Iterator[Outcome]:
     """Evaluate (and record) the view's checks, or those named."""
-    for name, (evaluate, _, _) in view_checks(view).items():
-        if names is None or name in names:
-            outcome = evaluate(conn, view)
-            record(conn, outcome, run_id)
-            conn.commit()
-            yield outcome
+    yield from _recorded(conn, run_id, (
+        evaluate(conn, view) for name, (evaluate, _, _) in view_checks(view).items()
+        if names is None or name in names))
+
+
+def _recorded(conn: psycopg.Connection, run_id: str | None,
+              outcomes: Iterator[Outcome]) -> Iterator[Outcome]:
+    """Each outcome as it is evaluated, once written to sunshine.check_result."""
+    for outcome in outcomes:
+        record(conn, outcome, run_id)
+        conn.commit()
+        yield outcome
 
 
 def build_view_checks(view: ViewSpec) -> dg.AssetChecksDefinition:
@@ -654,12 +660,9 @@ def evaluate_source_checks(conn: psycopg.Connection, source: SourceFile,
                            run_id: str | None = None, audit: bool = False) -> Iterator[Outcome]:
     """Evaluate (and record) the source checks of one table; `audit`: the incremental ones
     count in full."""
-    for name, (evaluate, _) in source_checks(source).items():
-        if names is None or name in names:
-            outcome = evaluate(conn, audit)
-            record(conn, outcome, run_id)
-            conn.commit()
-            yield outcome
+    yield from _recorded(conn, run_id, (
+        evaluate(conn, audit) for name, (evaluate, _) in source_checks(source).items()
+        if names is None or name in names))
 
 
 def build_source_checks(source: SourceFile) -> dg.AssetChecksDefinition:

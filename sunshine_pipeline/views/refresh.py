@@ -234,7 +234,7 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
         exists = view_exists(conn, view.name)
         if exists and not definition_current(conn, view):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
-                         clock=clock, run_id=run_id, validate=validate, same_definition=False)
+                         clock=clock, run_id=run_id, validate=validate)
         schema, written_before = _live_schema(conn), 0
         known_rows = None
         if not exists:
@@ -242,7 +242,7 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
             mode = "created"
         elif view.refresh == "swap" and (force or is_stale(conn, view)):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
-                         clock=clock, run_id=run_id, validate=None, same_definition=True)
+                         clock=clock, run_id=run_id, validate=None)
         elif force or is_stale(conn, view):
             _prepare_rollups(conn, view)
             written_before = _rows_written(conn, view.name)
@@ -288,9 +288,10 @@ def _copy_privileges(conn: psycopg.Connection, schema: str, name: str,
 
 def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark: int | None,
           started: datetime, clock: float, run_id: str | None,
-          validate: Validator | None, same_definition: bool) -> RefreshResult:
-    """Rebuild `root` and its downstream views beside the live ones and swap them in.
-    `same_definition`: a rebuild for new data (the live versions' statistics carry over)."""
+          validate: Validator | None) -> RefreshResult:
+    """Rebuild `root` and its downstream views beside the live ones and swap them in. A view
+    rebuilt from the definition it was last refreshed with keeps its live version's
+    statistics; one whose SQL changed is analyzed."""
     views = [root, *downstream_views({root.name})]
     for view in views[1:]:
         _lock(conn, view)
@@ -298,8 +299,8 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
     search_path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
     conn.execute("SELECT set_config('search_path', %s, true)",
                  [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
-    rows = {v.name: _build(conn, v, SWAP_SCHEMA, live if same_definition else None)
-            for v in views}
+    rows = {v.name: _build(conn, v, SWAP_SCHEMA,
+                           live if definition_current(conn, v) else None) for v in views}
     failures = validate(conn, views) if validate else []
     if failures:
         raise SwapRefused(f"the new definition of {root.name} was not swapped in: "

@@ -1,18 +1,32 @@
-"""Creates the warehouse schema idempotently: every file of sql/schema in order, then the
-statement-level change triggers on each base table (one declaration: the import catalog).
+"""Brings a warehouse database up to what the pipeline needs, idempotently.
 
-The files' combined hash is recorded in sunshine.schema_version; when it matches, nothing runs,
-so every entry point (import, view refresh, CLI) can call `ensure_schema` cheaply."""
+1. The site's tables (sql/site/<Table>.sql, in the import catalog's order): each is created
+   only where it is missing. An existing one belongs to the site and is left as it is.
+2. The pipeline's own schema, functions, tables and rollup triggers: every file of
+   sql/schema, in file order.
+3. The widenings of the site's columns that real values need (imports/catalog.py
+   WIDENINGS), each applied where the live column is still narrower and recorded in
+   sunshine.site_widening. One a view of the old system depends on is left pending (ALTER
+   TYPE cannot pass a view): adoption applies it once it has replaced that view.
+4. The statement-level change triggers on each of the site's tables (sunshine.change_log).
+
+All of it is hashed into sunshine.schema_version; when the hash matches (and no widening is
+pending), nothing runs, so every entry point (import, view refresh, CLI) can call
+`ensure_schema` cheaply.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 
-from sunshine_pipeline.imports.catalog import SOURCES
+from sunshine_pipeline.imports.catalog import SITE_TABLES, SOURCES, WIDENINGS, Widening
 from sunshine_pipeline.sqlfiles import sql_files, sql_text
+
+log = logging.getLogger(__name__)
 
 _TRIGGER_EVENTS = (("insert", "NEW TABLE AS new_rows"), ("update", "NEW TABLE AS new_rows"),
                    ("delete", "OLD TABLE AS old_rows"))
@@ -20,12 +34,19 @@ _TRIGGER_EVENTS = (("insert", "NEW TABLE AS new_rows"), ("update", "NEW TABLE AS
 _SCHEMA_LOCK = 7_246_551_001  # advisory lock id: one schema migration at a time
 
 
+def site_table_file(table: str) -> str:
+    return f"site/{table}.sql"
+
+
 def schema_hash() -> str:
     digest = hashlib.sha256()
-    for name in sql_files("schema"):
+    names = [site_table_file(t) for t in SITE_TABLES] + sql_files("schema")
+    for name in names:
         digest.update(name.encode() + b"\0" + sql_text(name).encode() + b"\0")
     for source in SOURCES:
         digest.update(f"{source.table}:{source.change_key or source.key[0]}\n".encode())
+    for w in WIDENINGS:
+        digest.update(f"{w.table}.{w.column}:{w.to}\n".encode())
     return digest.hexdigest()
 
 
@@ -36,9 +57,72 @@ def _current_hash(conn: psycopg.Connection) -> str | None:
     return row[0] if row else None
 
 
+def missing_site_tables(conn: psycopg.Connection) -> list[str]:
+    return [t for t in SITE_TABLES
+            if conn.execute("SELECT to_regclass(%s)",
+                            [sql.Identifier(t).as_string(conn)]).fetchone()[0] is None]
+
+
+def live_definition(conn: psycopg.Connection, table: str, column: str) -> str | None:
+    """A column as format_type prints it, with ' NOT NULL' when it is; None when missing."""
+    row = conn.execute(
+        "SELECT format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull "
+        "THEN ' NOT NULL' ELSE '' END FROM pg_attribute AS a "
+        "WHERE a.attrelid = to_regclass(%s) AND a.attname = %s AND NOT a.attisdropped",
+        [sql.Identifier(table).as_string(conn), column]).fetchone()
+    return row[0] if row else None
+
+
+def widening_target(w: Widening, current: str) -> str:
+    """The column's definition once `w` is applied to its `current` one."""
+    if w.to is None:
+        return current.removesuffix(" NOT NULL")
+    return w.to + (" NOT NULL" if current.endswith(" NOT NULL") else "")
+
+
+def pending_widenings(conn: psycopg.Connection) -> list[Widening]:
+    """Widenings the live columns do not have yet."""
+    pending = []
+    for w in WIDENINGS:
+        current = live_definition(conn, w.table, w.column)
+        if current is not None and current != widening_target(w, current):
+            pending.append(w)
+    return pending
+
+
+def apply_widenings(conn: psycopg.Connection) -> list[Widening]:
+    """Apply each pending widening in a savepoint of the caller's transaction; return those
+    still pending because a view depends on their column."""
+    blocked = []
+    for w in pending_widenings(conn):
+        current = live_definition(conn, w.table, w.column)
+        assert current is not None
+        change = (sql.SQL("ALTER COLUMN {} DROP NOT NULL").format(sql.Identifier(w.column))
+                  if w.to is None else
+                  sql.SQL("ALTER COLUMN {} TYPE {}").format(sql.Identifier(w.column),
+                                                            sql.SQL(w.to)))
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("ALTER TABLE {} {}").format(sql.Identifier(w.table),
+                                                                 change))
+        except errors.FeatureNotSupported as exc:
+            log.warning("%s.%s stays %s for now: %s", w.table, w.column, current,
+                        str(exc).splitlines()[0])
+            blocked.append(w)
+            continue
+        conn.execute(
+            "INSERT INTO sunshine.site_widening (table_name, column_name, site_definition, "
+            "new_definition) VALUES (%s, %s, %s, %s) ON CONFLICT (table_name, column_name) "
+            "DO UPDATE SET new_definition = excluded.new_definition, "
+            "applied_at = clock_timestamp()",
+            [w.table, w.column, current, widening_target(w, current)])
+    return blocked
+
+
 def ensure_schema(conn: psycopg.Connection) -> bool:
-    """Create or update tables, functions, indexes and triggers when sql/schema changed;
-    returns True when it did. Safe to run at any time, from any number of processes."""
+    """Create or update the site's missing tables, the pipeline's schema, the widenings and
+    the change triggers when any of them changed; returns True when it ran. Safe to run at
+    any time, from any number of processes."""
     wanted = schema_hash()
     with conn.transaction():
         current = _current_hash(conn)
@@ -48,8 +132,11 @@ def ensure_schema(conn: psycopg.Connection) -> bool:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
         if _current_hash(conn) == wanted:
             return False
+        for table in missing_site_tables(conn):
+            conn.execute(sql_text(site_table_file(table)))
         for name in sql_files("schema"):
             conn.execute(sql_text(name))
+        blocked = apply_widenings(conn)
         for source in SOURCES:
             key = source.change_key or source.key[0]
             for event, transition in _TRIGGER_EVENTS:
@@ -68,5 +155,7 @@ def ensure_schema(conn: psycopg.Connection) -> bool:
                 )
         conn.execute("CREATE TABLE IF NOT EXISTS sunshine.schema_version (schema_hash text)")
         conn.execute("DELETE FROM sunshine.schema_version")
-        conn.execute("INSERT INTO sunshine.schema_version VALUES (%s)", [wanted])
+        # With a widening pending the hash is not recorded: the next call tries it again.
+        if not blocked:
+            conn.execute("INSERT INTO sunshine.schema_version VALUES (%s)", [wanted])
     return True

@@ -59,17 +59,20 @@ from psycopg.types.json import Jsonb
 
 from sunshine_pipeline.imports.catalog import (
     AMOUNT,
-    BIGINT,
     BOOL,
     DATE,
     INT,
     SOURCES,
     SOURCES_BY_FILE,
+    TEXT,
+    TIMESTAMP,
+    WIDENINGS,
     Column,
     Reference,
     SourceFile,
 )
 from sunshine_pipeline.schema import ensure_schema
+from sunshine_pipeline.sqlfiles import sql_text
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,8 @@ class FileResult:
     unchanged: int = 0
     quarantined: int = 0
     synthesized_committees: int = 0
+    # Rows holding a value the site's original column could not: {column: rows}.
+    widened: dict[str, int] = field(default_factory=dict)
     quarantine_preview: list[QuarantinedRow] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -264,11 +269,13 @@ def content_hashes(files: list[PlannedFile]) -> tuple[str, int, dict[str, str]]:
 
 _REASONS: dict[str, str] = {
     INT: "not an integer",
-    BIGINT: "not an integer",
     AMOUNT: "not an amount (at most 10 digits and 2 decimals)",
     DATE: "not a valid date (YYYY-MM-DD or MM/DD/YY)",
+    TIMESTAMP: "not a valid date and time (YYYY-MM-DD hh:mm:ss or MM/DD/YY hh:mm:ss)",
     BOOL: "not a boolean (1/0, true/false)",
 }
+# Functions that parse a date column's distinct spellings (sql/schema/03, 06).
+_DATE_PARSERS = {DATE: "sunshine.parse_date", TIMESTAMP: "sunshine.parse_timestamp"}
 MISSING = "required value is missing"
 _AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 
@@ -282,13 +289,20 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
     that does makes the statement fail, and the caller runs it again with
     `optimistic=False`, where they go through pg_input_is_valid first). An amount in its
     canonical spelling (what numeric(12,2) prints) needs no pattern match; booleans are
-    compared with the usual spellings first; dates come from a per-file map of their
-    distinct spellings (`date_map`, each parsed by sunshine.parse_date)."""
-    if column.type in (INT, BIGINT):
+    compared with the usual spellings first; dates and date-times come from a per-file map
+    of their distinct spellings (`date_map`); a lookup asks its table for the name's key."""
+    if column.lookup is not None:
+        lk = column.lookup
+        return sql.SQL(
+            "(SELECT x.{key} FROM {table} AS x WHERE lower(btrim(x.{by})) = lower(btrim({v})) "
+            "ORDER BY x.{by} = {v} DESC, x.{key} LIMIT 1)").format(
+            key=sql.Identifier(lk.key), table=sql.Identifier(lk.table),
+            by=sql.Identifier(lk.by), v=raw)
+    if column.type == INT:
         if optimistic:
-            return sql.SQL("{}::{}").format(raw, sql.SQL(column.type))
-        return sql.SQL("CASE WHEN pg_input_is_valid({v}, {t}) THEN {v}::{c} END").format(
-            v=raw, t=sql.Literal(column.type), c=sql.SQL(column.type))
+            return sql.SQL("{}::integer").format(raw)
+        return sql.SQL("CASE WHEN pg_input_is_valid({v}, 'integer') THEN {v}::integer END"
+                       ).format(v=raw)
     if column.type == AMOUNT:
         valid = (sql.SQL("false") if optimistic else
                  sql.SQL("NOT pg_input_is_valid({}, 'numeric(12,2)')").format(raw))
@@ -302,30 +316,34 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
             "CASE {v} WHEN '1' THEN true WHEN '0' THEN false WHEN 'true' THEN true "
             "WHEN 'false' THEN false WHEN 'TRUE' THEN true WHEN 'FALSE' THEN false "
             "ELSE sunshine.parse_bool({v}) END").format(v=raw)
-    if column.type == DATE:
+    if column.type in _DATE_PARSERS:
         assert date_map is not None
         return sql.SQL("{}.parsed").format(date_map)
     return raw
 
 
-def _bad(column: Column, raw: sql.Composable, value: sql.Composable) -> sql.Composable:
-    """TRUE when the row cannot be loaded because of this column."""
-    tests = []
+def _value_checks(column: Column, raw: sql.Composable, value: sql.Composable,
+                  max_length: int | None) -> list[tuple[sql.Composable, sql.Composable]]:
+    """The (test, reason) pairs that make a row bad because of this column's value, in order
+    of precedence: a required value missing, a value that is not of the column's type (or a
+    name its lookup table does not have), text longer than the live column holds."""
+    checks: list[tuple[sql.Composable, sql.Composable]] = []
     if column.required:
-        tests.append(sql.SQL("{} IS NULL").format(raw))
-    if column.type in _REASONS:
-        tests.append(sql.SQL("({} IS NOT NULL AND {} IS NULL)").format(raw, value))
-    return sql.SQL(" OR ").join(tests) if tests else sql.SQL("false")
-
-
-def _reason(column: Column, raw: sql.Composable) -> sql.Composable:
-    """Why the column made its row bad (only evaluated when `_bad` is true)."""
-    if column.type not in _REASONS:
-        return sql.Literal(MISSING)
-    if not column.required:
-        return sql.Literal(_REASONS[column.type])
-    return sql.SQL("CASE WHEN {} IS NULL THEN {} ELSE {} END").format(
-        raw, sql.Literal(MISSING), sql.Literal(_REASONS[column.type]))
+        checks.append((sql.SQL("{} IS NULL").format(raw), sql.Literal(MISSING)))
+    if column.lookup is not None:
+        lk = column.lookup
+        checks.append((sql.SQL("({} IS NOT NULL AND {} IS NULL)").format(raw, value),
+                       sql.Literal(f"unknown {lk.what}: no {lk.table} row with this {lk.by}")))
+    elif column.type in _REASONS:
+        checks.append((sql.SQL("({} IS NOT NULL AND {} IS NULL)").format(raw, value),
+                       sql.Literal(_REASONS[column.type])))
+    if column.type == TEXT and max_length is not None:
+        checks.append((
+            sql.SQL("char_length({}) > {}").format(raw, sql.Literal(max_length)),
+            sql.SQL("{} || char_length({}) || ' characters'").format(
+                sql.Literal(f"longer than the site's column holds (at most {max_length}): "),
+                raw)))
+    return checks
 
 
 def _jsonb_object(pairs: list[tuple[str, sql.Composable]]) -> sql.Composable:
@@ -441,6 +459,12 @@ class _FileLoader:
         self.result = FileResult(self.file, plan.source.table if plan.source else None)
         self.structural = 0
         self.scratch: list[sql.Identifier] = [STAGE, TYPED, DELTA, REJECTED]
+        # The live table's columns: {name: (NOT NULL, length limit)}.
+        self.live: dict[str, tuple[bool, int | None]] = {}
+        if self.source is not None:
+            self.live = {name: (not_null, limit) for name, not_null, limit in self.q(
+                sql_text("imports/live_columns.sql"),
+                {"table": sql.Identifier(self.source.table).as_string(conn)}).fetchall()}
 
     def q(self, query: sql.Composable | str, params: list | tuple | dict = ()) -> psycopg.Cursor:
         return self.conn.execute(query, params)
@@ -471,6 +495,7 @@ class _FileLoader:
                            "reason text NOT NULL)").format(REJECTED))
             with self.phase("apply"):
                 self.apply()
+            self.count_widened()
             if self.source.table == "Transactions":
                 with self.phase("synthesize committees"):
                     self.synthesize_committees()
@@ -593,22 +618,23 @@ class _FileLoader:
         pairs = [(h, sql.SQL("s.{}").format(sql.Identifier(h))) for h in headers]
         self.q(sql.SQL(
             "INSERT INTO sunshine.unmapped_data (batch_id, file_name, row_number, data) "
-            "SELECT %s, %s, s.{rn} + 1, jsonb_strip_nulls({obj}) FROM {stage} AS s "
-            "WHERE s.{problem} IS NULL").format(
+            "SELECT %s, %s, s.{rn} + 1, j.data FROM {stage} AS s "
+            "CROSS JOIN LATERAL (SELECT jsonb_strip_nulls({obj}) AS data) AS j "
+            "WHERE s.{problem} IS NULL AND j.data <> '{{}}'").format(
             rn=sql.Identifier(RN), obj=_jsonb_object(pairs), stage=STAGE,
             problem=sql.Identifier(PROBLEM)), [self.batch_id, self.file])
 
     # -- conversion and checks: one pass --
 
-    def _date_map(self, header: str) -> sql.Identifier:
-        """A small table of a date column's distinct spellings and their dates (or NULL)."""
+    def _date_map(self, header: str, parser: str) -> sql.Identifier:
+        """A small table of a date column's distinct spellings and their values (or NULL)."""
         name = sql.Identifier("sunshine", f"import_dates_{len(self.scratch)}")
         self.scratch.append(name)
         self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
         self.q(sql.SQL(
-            "CREATE UNLOGGED TABLE {map} AS SELECT raw, sunshine.parse_date(raw) AS parsed "
+            "CREATE UNLOGGED TABLE {map} AS SELECT raw, {parse}(raw) AS parsed "
             "FROM (SELECT DISTINCT {col} AS raw FROM {stage} WHERE {col} IS NOT NULL) AS d"
-        ).format(map=name, col=sql.Identifier(header), stage=STAGE))
+        ).format(map=name, parse=sql.SQL(parser), col=sql.Identifier(header), stage=STAGE))
         self.q(sql.SQL("ANALYZE {}").format(name))
         return name
 
@@ -626,14 +652,14 @@ class _FileLoader:
                 ) -> list[tuple[str, list[tuple[sql.Composable, sql.Composable]]]]:
         """Per header, the (test, reason) pairs that make a row bad, in order of precedence.
         `missing(header, reference, value)` tests that a reference names no row."""
-        refs = {r.column: r for r in self.source.references}
+        refs = {r.column: r for r in self.source.references
+                if r not in self.source.self_references}
         is_ie = self.source.table == "Transactions"
         out = []
         for header, column in self.plan.mapped.items():
             raw, value = raw_of(header), value_of(header)
-            checks = []
-            if column.required or column.type in _REASONS:
-                checks.append((_bad(column, raw, value), _reason(column, raw)))
+            checks = _value_checks(column, raw, value, self.live.get(column.name, (
+                False, None))[1])
             ref = refs.get(column.name)
             if ref is not None:
                 checks.append((sql.SQL("({} IS NOT NULL AND {})").format(
@@ -686,7 +712,8 @@ class _FileLoader:
         sparse = (set(self.plan.headers) if self.result.read < LOOKUP_MAX_ROWS
                   else self._mostly_empty())
         index = {h: i for i, h in enumerate(self.plan.headers)}
-        refs = {r.column: r for r in self.source.references}
+        refs = {r.column: r for r in self.source.references
+                if r not in self.source.self_references}
         tests: dict[str, Callable[[sql.Composable], sql.Composable]] = {}
         joins = []
         for header, column in self.plan.mapped.items():
@@ -748,10 +775,11 @@ class _FileLoader:
             if column is None:
                 continue
             date_map = None
-            if column.type == DATE:
+            if column.type in _DATE_PARSERS:
                 date_map = sql.Identifier(f"d{index[header]}")
                 date_joins.append(sql.SQL("LEFT JOIN {} AS {} ON {}.raw = {}").format(
-                    self._date_map(header), date_map, date_map, raw))
+                    self._date_map(header, _DATE_PARSERS[column.type]), date_map, date_map,
+                    raw))
             value = _convert(column, raw, date_map, optimistic=optimistic)
             inner.append(sql.SQL("{} AS {}").format(value, sql.Identifier(f"v{index[header]}")))
         missing, ref_joins = self._ref_strategies(value_of)
@@ -776,7 +804,8 @@ class _FileLoader:
                 value = sql.SQL(
                     "CASE WHEN {v} IS NOT NULL THEN coalesce((SELECT x.committee_id "
                     "FROM \"Committees\" AS x WHERE x.name_id = {v} "
-                    "ORDER BY x.is_synthesized, x.committee_id LIMIT 1), "
+                    "ORDER BY EXISTS (SELECT FROM sunshine.synthesized_committee AS y "
+                    "WHERE y.committee_id = x.committee_id), x.committee_id LIMIT 1), "
                     "CASE WHEN {v} > 0 THEN -{v} END) END").format(v=value)
             outer.append(sql.SQL("{} AS {}").format(value, sql.Identifier(column.name)))
         self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(TYPED))
@@ -828,41 +857,93 @@ class _FileLoader:
             "WHERE t.raw IS NOT NULL AND p.reason IS NOT NULL").format(
             typed=TYPED, reasons=reasons))
 
-    # -- duplicate keys --
+    # -- duplicate keys, unique values and references to the file's own table --
 
-    def _key_header(self) -> str:
+    def _header_of(self, names: tuple[str, ...]) -> str:
         headers = {c.name: c.header for c in self.source.columns}
         by_name = {c.name: h for h, c in self.plan.mapped.items()}
-        return "+".join(by_name.get(k, headers[k]) for k in self.source.key)
+        return "+".join(by_name.get(k, headers[k]) for k in names)
 
-    def check_duplicates(self) -> int:
-        """Every copy of a key that appears more than once among the good rows is rejected;
-        the rejected rows go to quarantine with their raw values, read back from staging."""
-        key = sql.SQL(", ").join(sql.Identifier(k) for k in self.source.key)
-        dup_keys = sql.Identifier("sunshine", "import_dup_keys")
-        self.scratch.append(dup_keys)
-        self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(dup_keys))
-        found = self.q(sql.SQL(
-            "CREATE UNLOGGED TABLE {dups} AS SELECT {key} FROM {typed} AS t "
-            "WHERE t.raw IS NULL GROUP BY {key} HAVING count(*) > 1").format(
-            dups=dup_keys, key=key, typed=TYPED)).rowcount
-        if not found:
-            return 0
-        rejected = self.q(sql.SQL(
-            "INSERT INTO {rejected} (rn, column_name, reason) "
-            "SELECT t.rn, %s, 'duplicate key in this file' FROM {typed} AS t "
-            "JOIN {dups} USING ({key}) WHERE t.raw IS NULL").format(
-            rejected=REJECTED, typed=TYPED, dups=dup_keys, key=key),
-            [self._key_header()]).rowcount
-        self.q(sql.SQL("ANALYZE {}").format(REJECTED))
+    def _reject(self, select: sql.Composable, params: list | tuple = ()) -> int:
+        """Reject the typed rows `select` yields (rn, column_name, reason) that are still
+        accepted, and quarantine them with their raw values, read back from staging."""
         row = _jsonb_object([(h, sql.SQL("s.{}").format(sql.Identifier(h)))
                              for h in self.plan.headers])
-        self._insert_quarantine(sql.SQL(
-            "SELECT r.rn + 1, r.column_name, j.raw ->> r.column_name, r.reason, j.raw "
-            "FROM {rejected} AS r JOIN {stage} AS s ON s.{rn} = r.rn "
+        rejected = self.q(sql.SQL(
+            "WITH new AS (INSERT INTO {rejected} (rn, column_name, reason) "
+            "SELECT DISTINCT ON (c.rn) c.rn, c.column_name, c.reason FROM ({select}) AS c "
+            "WHERE NOT EXISTS (SELECT FROM {rejected} AS x WHERE x.rn = c.rn) "
+            "RETURNING rn, column_name, reason) "
+            "INSERT INTO sunshine.quarantine "
+            "(batch_id, file_name, row_number, column_name, raw_value, reason, raw_row) "
+            "SELECT %s, %s, new.rn + 1, new.column_name, j.raw ->> new.column_name, "
+            "new.reason, j.raw FROM new JOIN {stage} AS s ON s.{rn} = new.rn "
             "CROSS JOIN LATERAL (SELECT {row} AS raw) AS j").format(
-            rejected=REJECTED, stage=STAGE, rn=sql.Identifier(RN), row=row))
+            rejected=REJECTED, select=select, stage=STAGE, rn=sql.Identifier(RN), row=row),
+            [*params, self.batch_id, self.file]).rowcount
+        if rejected:
+            self.q(sql.SQL("ANALYZE {}").format(REJECTED))
         return rejected
+
+    def check_duplicates(self) -> int:
+        """Every copy of a key, or of a value of another unique constraint of the site's
+        table, that more than one accepted row holds is rejected (which copy is right cannot
+        be known); so is a row whose unique value the table holds under another key that the
+        file does not change."""
+        rejected = 0
+        for names, what in ((self.source.key, "duplicate key in this file"),
+                            *((u, "duplicate value in this file") for u in self.source.unique)):
+            cols = sql.SQL(", ").join(sql.Identifier(k) for k in names)
+            not_null = sql.SQL(" AND ").join(
+                sql.SQL("t.{} IS NOT NULL").format(sql.Identifier(k)) for k in names)
+            rejected += self._reject(sql.SQL(
+                "SELECT t.rn, %s AS column_name, %s AS reason FROM {typed} AS t "
+                "WHERE {accepted} AND {not_null} AND ({cols}) IN (SELECT {cols} FROM {typed} "
+                "AS t WHERE {accepted} GROUP BY {cols} HAVING count(*) > 1)").format(
+                typed=TYPED, accepted=self._accepted("t"), not_null=not_null, cols=cols),
+                [self._header_of(names), what])
+        key = sql.SQL(" AND ").join(sql.SQL("b.{k} = t.{k}").format(k=sql.Identifier(k))
+                                    for k in self.source.key)
+        other = sql.SQL(" AND ").join(sql.SQL("o.{k} = b.{k}").format(k=sql.Identifier(k))
+                                      for k in self.source.key)
+        for names in self.source.unique:
+            same = sql.SQL(" AND ").join(sql.SQL("b.{k} = t.{k}").format(k=sql.Identifier(k))
+                                         for k in names)
+            rejected += self._reject(sql.SQL(
+                "SELECT t.rn, %s AS column_name, %s AS reason FROM {typed} AS t "
+                "JOIN {table} AS b ON {same} WHERE {accepted} AND NOT ({key}) "
+                "AND NOT EXISTS (SELECT FROM {typed} AS o WHERE {other})").format(
+                typed=TYPED, table=sql.Identifier(self.source.table), same=same,
+                accepted=self._accepted("t"), key=key, other=other),
+                [self._header_of(names),
+                 f"another {self.source.table} row already holds this value"])
+        return rejected
+
+    def check_self_references(self) -> int:
+        """A reference to the file's own table (an amendment to the row it modifies) must name
+        a row already in the table or an accepted row of the file. Rejecting a row can orphan
+        another that names it, so this repeats until nothing more is rejected."""
+        table = sql.Identifier(self.source.table)
+        target_col = {c.name: c for c in self.source.columns}
+        total = 0
+        for ref in self.source.self_references:
+            if target_col[ref.column].header.lower() not in {h.lower() for h in
+                                                              self.plan.headers}:
+                continue
+            col, target = sql.Identifier(ref.column), sql.Identifier(ref.target)
+            while rejected := self._reject(sql.SQL(
+                "SELECT t.rn, %s AS column_name, %s AS reason FROM {typed} AS t "
+                "WHERE {accepted} AND t.{col} IS NOT NULL "
+                "AND NOT EXISTS (SELECT FROM {typed} AS o WHERE o.{target} = t.{col} "
+                "AND o.raw IS NULL AND NOT EXISTS (SELECT FROM {rejected} AS x "
+                "WHERE x.rn = o.rn)) "
+                "AND NOT EXISTS (SELECT FROM {table} AS b WHERE b.{target} = t.{col})").format(
+                typed=TYPED, accepted=self._accepted("t"), col=col, target=target,
+                rejected=REJECTED, table=table),
+                [target_col[ref.column].header,
+                 f"unknown {ref.what}: no {ref.table} row with this id"]):
+                total += rejected
+        return total
 
     # -- applying the change set --
 
@@ -876,6 +957,7 @@ class _FileLoader:
         table = sql.Identifier(self.source.table)
         empty = self.q(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(table)).fetchone()[0]
         if empty:
+            self.check_self_references()
             try:
                 with self.conn.transaction():
                     self.first_load()
@@ -883,25 +965,41 @@ class _FileLoader:
             except errors.UniqueViolation:
                 log.info("%s: duplicate keys; quarantining every copy", self.file)
             self.check_duplicates()
+            self.check_self_references()
             self.first_load()
         else:
             self.check_duplicates()
+            self.check_self_references()
             self.apply_changes()
 
     def _values(self) -> list[sql.Composable]:
-        """Each imported column's value from typed/delta row `s`; an empty value of a NOT NULL
-        column with a default (deleted) becomes that default here."""
+        """Each imported column's value from typed/delta row `s`, as the site stores it: an
+        empty field is '' in a NOT NULL text column and the declared value in a NOT NULL
+        boolean (deleted → false)."""
         values = []
         for c in self.source.columns:
             value = sql.SQL("s.{}").format(sql.Identifier(c.name))
             if c.if_empty is not None:
                 value = sql.SQL("coalesce({}, {})").format(value, sql.Literal(c.if_empty))
+            elif c.type == TEXT and self.live.get(c.name, (False, None))[0]:
+                value = sql.SQL("coalesce({}, '')").format(value)
             values.append(value)
         return values
 
     def _columns(self) -> tuple[sql.Composable, sql.Composable]:
-        """(the table's imported columns, their values from row `s`)."""
-        return (sql.SQL(", ").join(sql.Identifier(c.name) for c in self.source.columns),
+        """(the columns an insert writes, their values from row `s`): the imported ones, then
+        the site's own columns with their values for a new row."""
+        names = [sql.Identifier(c.name) for c in self.source.columns]
+        values = self._values()
+        for name, expression in self.source.on_insert:
+            names.append(sql.Identifier(name))
+            values.append(sql.SQL(expression))
+        return sql.SQL(", ").join(names), sql.SQL(", ").join(values)
+
+    def _compared(self) -> tuple[sql.Composable, sql.Composable]:
+        """(the imported columns of table row `b`, their new values from row `s`)."""
+        return (sql.SQL(", ").join(sql.SQL("b.{}").format(sql.Identifier(c.name))
+                                   for c in self.source.columns),
                 sql.SQL(", ").join(self._values()))
 
     def _aliased(self) -> sql.Composable:
@@ -911,25 +1009,25 @@ class _FileLoader:
 
     def first_load(self) -> None:
         """Into an empty table: insert the accepted rows straight, no comparison. A large
-        load drops the table's indexes and builds them again afterwards (one sort instead of
-        millions of index insertions); the primary key then doubles as the duplicate check
-        (a UniqueViolation sends the caller back to check duplicates first). The change set
-        is one row: op '*', key = rows inserted (the table was empty: every row is new)."""
+        load drops the table's indexes and constraints (its own and the foreign keys that
+        name it) and builds them again afterwards: one sort per index and one join per
+        foreign key instead of millions of index insertions and key checks. The primary
+        key then doubles as the duplicate check (a UniqueViolation sends the caller back to
+        check duplicates first). The change set is one row: op '*', key = rows inserted
+        (the table was empty: every row is new)."""
         table = sql.Identifier(self.source.table)
         cols, s_row = self._columns()
         rebuild: list[sql.Composable] = []
         if self.result.read >= REBUILD_ROWS:
-            try:
-                with self.conn.transaction():
-                    rebuild = _drop_indexes(self.conn, self.source.table)
-            except errors.DependentObjectsStillExist:
-                rebuild = []
+            rebuild = _drop_for_load(self.conn, self.source.table)
         inserted = self.q(sql.SQL(
             "INSERT INTO {table} ({cols}) SELECT {s_row} FROM {typed} AS s WHERE {accepted}"
         ).format(table=table, cols=cols, s_row=s_row, typed=TYPED,
                  accepted=self._accepted("s"))).rowcount
-        for statement in rebuild:
-            self.q(statement)
+        if rebuild:
+            with self.phase("indexes and keys"):
+                for statement in rebuild:
+                    self.q(statement)
         if inserted:
             self.q("INSERT INTO sunshine.import_change (batch_id, table_name, key, op) "
                    "VALUES (%s, %s, %s, '*')", [self.batch_id, self.source.table, inserted])
@@ -942,8 +1040,8 @@ class _FileLoader:
         source = self.source
         table = sql.Identifier(source.table)
         names = [c.name for c in source.columns]
-        cols, s_row = self._columns()
-        b_row = sql.SQL(", ").join(sql.SQL("b.{}").format(sql.Identifier(n)) for n in names)
+        cols, _ = self._columns()
+        b_row, new_row = self._compared()
         join = sql.SQL(" AND ").join(
             sql.SQL("b.{k} = s.{k}").format(k=sql.Identifier(k)) for k in source.key)
         first = sql.Identifier(source.key[0])
@@ -954,25 +1052,31 @@ class _FileLoader:
             "CREATE UNLOGGED TABLE {delta} AS SELECT {aliased}, "
             "(CASE WHEN b.{first} IS NULL THEN 'i' {op}ELSE 'u' END)::\"char\" AS op "
             "FROM {typed} AS s LEFT JOIN {table} AS b ON {join} "
-            "WHERE {accepted} AND (b.{first} IS NULL OR ({b_row}) IS DISTINCT FROM ({s_row}))"
-        ).format(delta=DELTA, aliased=self._aliased(), s_row=s_row, first=first, op=op,
+            "WHERE {accepted} AND (b.{first} IS NULL OR ({b_row}) IS DISTINCT FROM ({new_row}))"
+        ).format(delta=DELTA, aliased=self._aliased(), new_row=new_row, first=first, op=op,
                  typed=TYPED, table=table,
                  join=join, accepted=self._accepted("s"), b_row=b_row))
         counts = dict(self.q(sql.SQL("SELECT op, count(*) FROM {} GROUP BY op").format(
             DELTA)).fetchall())
         change_key = sql.Identifier(source.change_key or source.key[0])
         record = sql.SQL("INSERT INTO sunshine.import_change (batch_id, table_name, key, op) ")
+        # The delta holds the values as the site stores them: written as they are.
+        plain = sql.SQL(", ").join(
+            [sql.SQL("s.{}").format(sql.Identifier(n)) for n in names]
+            + [sql.SQL(e) for _, e in source.on_insert])
         if counts.get("i"):
             self.q(sql.SQL(
-                "WITH ins AS (INSERT INTO {table} ({cols}) SELECT {s_row} FROM {delta} AS s "
+                "WITH ins AS (INSERT INTO {table} ({cols}) SELECT {plain} FROM {delta} AS s "
                 "WHERE s.op = 'i' RETURNING {ckey}) {record} "
                 "SELECT %s, %s, ins.{ckey}, 'i' FROM ins").format(
-                table=table, cols=cols, s_row=s_row, delta=DELTA, ckey=change_key,
+                table=table, cols=cols, plain=plain, delta=DELTA, ckey=change_key,
                 record=record), [self.batch_id, source.table])
         if counts.get("u") or counts.get("d"):
             assignments = sql.SQL(", ").join(
-                sql.SQL("{c} = s.{c}").format(c=sql.Identifier(n))
-                for n in names if n not in source.key)
+                [sql.SQL("{c} = s.{c}").format(c=sql.Identifier(n))
+                 for n in names if n not in source.key]
+                + [sql.SQL("{} = {}").format(sql.Identifier(n), sql.SQL(e))
+                   for n, e in source.on_update])
             self.q(sql.SQL(
                 "WITH upd AS (UPDATE {table} AS b SET {assignments} FROM {delta} AS s "
                 "WHERE s.op <> 'i' AND {join} RETURNING b.{ckey}, s.op) {record} "
@@ -983,19 +1087,28 @@ class _FileLoader:
         r.inserted, r.updated, r.deleted = counts.get("i", 0), counts.get("u", 0), counts.get(
             "d", 0)
 
+    def count_widened(self) -> None:
+        """How many accepted rows hold a value the site's original column could not (a value
+        longer than its length limit, an empty value in its NOT NULL column)."""
+        tests = []
+        for w in WIDENINGS:
+            if w.table != self.source.table:
+                continue
+            col = sql.Identifier(w.column)
+            test = (sql.SQL("s.{} IS NULL").format(col) if w.site_length is None else
+                    sql.SQL("char_length(s.{}) > {}").format(col, sql.Literal(w.site_length)))
+            tests.append((w.column, test))
+        if not tests:
+            return
+        counts = self.q(sql.SQL("SELECT {} FROM {} AS s WHERE {}").format(
+            sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE {})").format(t)
+                               for _, t in tests), TYPED, self._accepted("s"))).fetchone()
+        self.result.widened = {c: n for (c, _), n in zip(tests, counts, strict=True) if n}
+
     def synthesize_committees(self) -> None:
-        """A minimal committee for each IE target name that has none: its id is -name_id,
-        which the resolution in build_typed already wrote into subject_committee_id. Read
-        back from the table (through its partial IE index), so only a few rows are read."""
-        cur = self.q(
-            "WITH ins AS (INSERT INTO \"Committees\" (committee_id, name_id, is_synthesized) "
-            "SELECT DISTINCT t.subject_committee_id, -t.subject_committee_id, true "
-            "FROM \"Transactions\" AS t WHERE t.subject_committee_id < 0 "
-            "AND NOT EXISTS (SELECT FROM \"Committees\" AS c "
-            "WHERE c.committee_id = t.subject_committee_id) ORDER BY 1 "
-            "RETURNING committee_id) "
-            "INSERT INTO sunshine.import_change (batch_id, table_name, key, op) "
-            "SELECT %s, 'Committees', committee_id, 'i' FROM ins", [self.batch_id])
+        """A minimal committee for each IE target name that has none
+        (sql/imports/synthesize_committees.sql)."""
+        cur = self.q(sql_text("imports/synthesize_committees.sql"), {"batch_id": self.batch_id})
         self.result.synthesized_committees = cur.rowcount
 
     def preview(self) -> None:
@@ -1007,23 +1120,20 @@ class _FileLoader:
         self.result.quarantine_preview = [QuarantinedRow(*row) for row in rows]
 
 
-def _drop_indexes(conn: psycopg.Connection, table: str) -> list[sql.Composable]:
-    """Drop the indexes (and primary key / unique constraints) of `table`; return the
-    statements that create them again. Nothing is dropped when another table's foreign key
-    depends on one of them."""
-    rows = conn.execute(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, "
-        "pg_get_constraintdef(c.oid) FROM pg_index AS i LEFT JOIN pg_constraint AS c "
-        "ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u') "
-        "WHERE i.indrelid = %s::regclass ORDER BY c.contype NULLS LAST, i.indexrelid",
-        [sql.Identifier(table).as_string(conn)]).fetchall()
-    referenced = conn.execute(
-        "SELECT EXISTS (SELECT FROM pg_constraint WHERE confrelid = %s::regclass)",
-        [sql.Identifier(table).as_string(conn)]).fetchone()[0]
-    if referenced:
-        return []
-    create = []
-    for index, definition, constraint, constraint_def in rows:
+def _drop_for_load(conn: psycopg.Connection, table: str) -> list[sql.Composable]:
+    """Drop what a bulk load into the empty `table` would maintain row by row: the foreign
+    keys that name it (from any table, its own included), its own foreign keys, its primary
+    key and unique constraints and its indexes. Return the statements that create them again,
+    in an order that works (keys before the foreign keys that need them)."""
+    regclass = sql.Identifier(table).as_string(conn)
+    foreign = conn.execute(sql_text("imports/foreign_keys_of.sql"), {"table": regclass}
+                           ).fetchall()
+    indexes = conn.execute(sql_text("imports/indexes_of.sql"), {"table": regclass}).fetchall()
+    create: list[sql.Composable] = []
+    for relation, constraint, _ in foreign:
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.SQL(relation), sql.Identifier(constraint)))
+    for index, definition, constraint, constraint_def in indexes:
         if constraint:
             conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
                 sql.Identifier(table), sql.Identifier(constraint)))
@@ -1032,6 +1142,9 @@ def _drop_indexes(conn: psycopg.Connection, table: str) -> list[sql.Composable]:
         else:
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(index)))
             create.append(sql.SQL(definition))
+    for relation, constraint, definition in foreign:
+        create.append(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            sql.SQL(relation), sql.Identifier(constraint), sql.SQL(definition)))
     return create
 
 

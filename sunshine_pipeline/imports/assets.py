@@ -78,6 +78,8 @@ def file_metadata(result: BatchResult, file: FileResult | None, table: str) -> d
                  "status": f"quarantined {file.quarantined} rows" if file.quarantined else "ok"}
     if file.synthesized_committees:
         metadata["synthesized_committees"] = file.synthesized_committees
+    for column, rows in file.widened.items():
+        metadata[f"rows_needing_widened_{column}"] = rows
     if file.quarantined:
         metadata["quarantine_preview"] = dg.MetadataValue.md(
             quarantine_table(file.quarantine_preview[:PREVIEW_ROWS], file.quarantined))

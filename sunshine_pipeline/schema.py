@@ -51,10 +51,16 @@ def schema_hash() -> str:
 
 
 def _current_hash(conn: psycopg.Connection) -> str | None:
+    """The recorded hash, or None when the schema must be (re)applied: nothing recorded, or a
+    site table lost its change triggers (a site migration that re-creates a table drops
+    them)."""
     if conn.execute("SELECT to_regclass('sunshine.schema_version')").fetchone()[0] is None:
         return None
-    row = conn.execute("SELECT schema_hash FROM sunshine.schema_version").fetchone()
-    return row[0] if row else None
+    row = conn.execute(sql_text("meta/schema_state.sql"),
+                       {"tables": list(SITE_TABLES)}).fetchone()
+    if row is None or row[1] < len(SITE_TABLES) * len(_TRIGGER_EVENTS):
+        return None
+    return row[0]
 
 
 def missing_site_tables(conn: psycopg.Connection) -> list[str]:

@@ -121,3 +121,14 @@ def test_the_widenings_apply_in_place_on_the_sites_own_tables(
         ("Transactions", "transaction_date", "date NOT NULL", "date"),
     ])
     assert ensure_schema(site_conn) is False  # recorded: the next call does nothing
+
+
+def test_a_site_table_that_lost_its_triggers_gets_them_back(conn: psycopg.Connection) -> None:
+    """A site migration that re-creates a table drops the pipeline's triggers with it: the
+    next ensure_schema notices and puts them back."""
+    ensure_schema(conn)
+    assert ensure_schema(conn) is False
+    conn.execute('DROP TRIGGER sunshine_log_insert ON "Reports"')
+    assert ensure_schema(conn) is True
+    names = {n for t, n in conn.execute(TRIGGERS, [["Reports"]])}
+    assert {"sunshine_log_insert", "sunshine_log_update", "sunshine_log_delete"} <= names

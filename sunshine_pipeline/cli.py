@@ -30,7 +30,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     counts = generate_batch(Path(args.out), transactions=args.transactions, names=args.names,
-                            committees=args.committees, seed=args.seed)
+                            committees=args.committees, reports=args.reports, seed=args.seed)
     print(_table([[f, n] for f, n in counts.items()], ["file", "rows"]))
     print(f"wrote {args.out} in {time.perf_counter() - started:.1f}s")
     return 0
@@ -57,6 +57,11 @@ def print_import_summary(result) -> None:
              f.synthesized_committees] for f in result.files]
     print(_table(rows, ["file", "read", "inserted", "updated", "deleted", "unchanged",
                         "quarantined", "synthesized committees"]))
+    widened = [f"{f.table}.{column} {rows:,}" for f in result.files
+               for column, rows in f.widened.items()]
+    if widened:
+        print("\nrows that only fit because the pipeline widened the site's column: "
+              + ", ".join(widened))
     quarantined = [(f.file, q) for f in result.files for q in f.quarantine_preview]
     if quarantined:
         total = sum(f.quarantined for f in result.files)
@@ -191,6 +196,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--transactions", type=int, default=100_000)
     g.add_argument("--names", type=int)
     g.add_argument("--committees", type=int)
+    g.add_argument("--reports", type=int)
     g.add_argument("--seed", type=int, default=0)
     g.set_defaults(func=cmd_generate)
 

@@ -2,9 +2,34 @@
 
 ``generate_batch`` writes a folder of CSV files shaped like ``mdb-export`` output of the
 Secretary of State export, quirks included (sentinel names, shifted addresses, names
-without a last name, duplicate contributions, amendments, IE targets that are names
-without a committee, mixed date and boolean spellings), so that imports and views can be
-tested and timed at production scale without the real file.
+without a last name, ZIP codes too long for the site's varchar(10), state spellings too
+long for its varchar(2), duplicate contributions, amendments, IE targets that are names
+without a committee, undated transactions, mixed date and boolean spellings), so that
+imports and views can be tested and timed at production scale without the real file.
+
+It covers every table the site has: the lookups (EntityTypes, TransactionTypes, Counties,
+Parties, Offices, Cycles, Categories, ReportTypes, ReportNames), BallotMeasures (a fixed
+``BALLOT_MEASURES`` rows), Names, Committees, Transactions, Reports and candidate_soi.
+Apart from the intended quirks, every row satisfies the site's schema: each reference
+names an existing row (NameGroupID, EntityTypeID, CountyID; every Committees NameID
+column, party, office, county, cycle and BallotMeasureID, the latter set exactly for
+ballot committees; Transactions CategoryID and ModifiesTransactionID; every Reports
+reference, OriginalReportID pointing at an earlier report of the same committee;
+candidate_soi Office is the exact name of an office), every NOT NULL column the site
+fills from the export has a value (the five Reports dates, FilingDateTime with a time of
+day; candidate_soi FilingDate; Transactions NameID, a sentinel counting as present), and
+candidate_soi is unique on (Name, Office, FilingDate), a few candidates filing a second
+statement for the same office. The intended quirks are the ones the site's schema cannot
+hold as it stands: undated transactions, states like "AZ " or "az.", ZIP codes like
+"85004-1234 5" (text stays within 50 characters).
+
+Reports cover a period its type decides (a calendar quarter of 2000-2024, a calendar
+year, part of a quarter, or one day), filed in the filing window that follows (3% late);
+the four period dates are written in the mixed date spellings, FilingDateTime as
+``2024-03-01 14:35:12`` or ``03/01/24 14:35:12``; CycleID is the cycle of the period's
+year. Within a chunk, the reports that are not amendments are in filing order; an
+amendment copies the committee, cycle, type, name and period of an earlier report of its
+chunk, is filed later and comes after it.
 
 Design reasons:
 
@@ -15,13 +40,16 @@ Design reasons:
   a comma, a quote or a line break, inner quotes doubled); a row is then a plain join.
   NULL is written as nothing and an empty string as ``""``, since the source has both.
 - Each table draws from its own child of ``SeedSequence(seed)``: a batch is a pure
-  function of the arguments.
+  function of the arguments. Tables and quirks added later draw from children of their
+  own, or from a stream after its earlier draws, so adding them changed no other value.
+- candidate_soi.csv is written last: its presence means the batch is complete.
 
 All shares below are of rows of the table concerned; counts that a test may rely on
-(amendments, duplicates, IE, empty last names, shifted addresses) are exact
-allocations, not coin flips, and the first IE rows of a batch always cover the rare IE
-cases (two on one day, no date, no IsForBenefit, a legacy target, a target whose name
-record two committees share) besides their random occurrences.
+(amendments, duplicates, IE, empty last names, shifted addresses, long ZIP codes, report
+amendments, statement re-filings) are exact allocations, not coin flips, and the first
+IE rows of a batch always cover the rare IE cases (two on one day, no date, no
+IsForBenefit, a legacy target, a target whose name record two committees share) besides
+their random occurrences.
 """
 
 from __future__ import annotations
@@ -51,6 +79,10 @@ IE_NO_BENEFIT_SHARE = 0.02
 EMPTY_LAST_NAME_SHARE = 0.0004
 SHIFTED_ADDRESS_SHARE = 0.0065
 CANDIDATE_COMMITTEE_SHARE = 0.60
+LONG_ZIP_SHARE = 0.0005
+REPORT_AMENDMENT_SHARE = 0.05
+SOI_REFILING_SHARE = 0.02
+BALLOT_MEASURES = 60
 MAX_CENTS = 2_560_000_000
 
 NULL = ""
@@ -82,6 +114,16 @@ HEADERS: dict[str, list[str]] = {
         "TransactionID", "CommitteeID", "TransactionTypeID", "TransactionDate", "Amount",
         "NameID", "SubjectCommitteeID", "IsForBenefit", "CategoryID", "Memo", "AccountType",
         "ModifiesTransactionID", "Deleted",
+    ],
+    "BallotMeasures.csv": [
+        "BallotMeasureID", "SOSIdentifier", "MeasureNumber", "ShortTitle", "OfficialTitle",
+    ],
+    "ReportTypes.csv": ["ReportTypeID", "ReportTypeName", "IsActive"],
+    "ReportNames.csv": ["ReportNameID", "ReportName"],
+    "Reports.csv": [
+        "ReportID", "CommitteeID", "CycleID", "ReportTypeID", "ReportNameID",
+        "ReportPeriodBeginDate", "ReportPeriodEndDate", "FilingPeriodBeginDate",
+        "FilingPeriodEndDate", "FilingDateTime", "OriginalReportID",
     ],
     "candidate_soi.csv": ["Name", "Office", "Party", "Phone", "Email", "FilingDate", "SourceURL"],
 }
@@ -199,6 +241,53 @@ CATEGORIES = [
     "Training", "Translation Services", "Security", "Storage", "Shipping", "Miscellaneous",
     "Uncategorized",
 ]
+
+# (name, IsActive, period: 0 a quarter, 1 a calendar year, 2 part of a quarter, 3 one day,
+#  the ReportNameIDs it is filed under: 0 means the quarter's own name)
+REPORT_TYPES: list[tuple[str, bool, int, tuple[int, ...]]] = [
+    ("Quarterly Report", True, 0, (0,)),
+    ("Pre-Election Report", True, 2, (13, 15)),
+    ("Post-Election Report", True, 2, (14, 16)),
+    ("Annual Report", False, 1, (19,)),
+    ("Semi-Annual Report", False, 2, (20,)),
+    ("Termination Report", True, 2, (21,)),
+    ("24-Hour Report", True, 3, (22,)),
+    ("Late Contribution Report", False, 3, (23,)),
+    ("Exploratory Committee Report", True, 2, (24,)),
+    ("Special Election Report", True, 2, (17, 18)),
+    ("Recall Election Report", True, 2, (25,)),
+    ("Independent Expenditure Report", True, 3, (22,)),
+    ("Ballot Measure Committee Report", True, 0, (0,)),
+    ("Supplemental Report", False, 2, (13, 14, 15, 16)),
+    ("Legacy Campaign Finance Report", False, 1, (19,)),
+]
+_REPORT_TYPE_WEIGHTS = [0.6, 0.1, 0.08, 0.03, 0.02, 0.02, 0.04, 0.02, 0.01, 0.01, 0.005, 0.03,
+                        0.02, 0.005, 0.02]
+_REPORT_NAMED_YEARS = (2023, 2024)
+REPORT_NAMES: list[str] = (
+    [f"Q{q} Report" for q in range(1, 5)]
+    + [f"{y} Q{q} Report" for y in _REPORT_NAMED_YEARS for q in range(1, 5)]
+    + ["Pre-Primary", "Post-Primary", "Pre-General", "Post-General", "Pre-Special",
+       "Post-Special", "Annual Report", "Semi-Annual, January", "Termination Report",
+       "24-Hour Report", "Late Contribution Report", "Exploratory Report",
+       'Recall Election "Special" Report']
+)
+_FILING_WINDOW_DAYS = (14, 30, 7, 1)
+_FIRST_REPORT_QUARTER = (2000, 1)
+_LAST_REPORT_QUARTER = (2024, 4)
+
+_MEASURE_SUBJECTS = [
+    "Public Education Funding", "Minimum Wage", "Clean Energy", "Medical Marijuana",
+    "Voter Identification", "Independent Redistricting", "Abortion Access", "Border Security",
+    "Property Tax Relief", "Open Primaries", "Dark Money Disclosure", "Healthcare Worker Wages",
+    "Water Conservation", "Legislative Salaries", "Criminal Justice Reform", "Payday Lending",
+    "Event Wagering", "Tax Credit Scholarships", "Parental Rights", "Clean Elections",
+]
+_MEASURE_KINDS = ["I", "R", "SCR", "HCR"]
+_MEASURE_KIND_WEIGHTS = [0.45, 0.1, 0.3, 0.15]
+_MEASURE_PREAMBLE = {"I": "AN INITIATIVE MEASURE", "R": "A REFERENDUM ON",
+                     "SCR": "A CONCURRENT RESOLUTION", "HCR": "A CONCURRENT RESOLUTION"}
+_MEASURE_YEARS = list(range(2002, 2025, 2))
 
 _LAST_NAMES = [
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
@@ -501,6 +590,7 @@ class _World:
     target_cum: np.ndarray
     legacy_ids: np.ndarray
     shared_ids: np.ndarray
+    long_zip: np.ndarray
 
 
 def _sizes(transactions: int, names: int | None, committees: int | None) -> tuple[int, int]:
@@ -585,19 +675,29 @@ def _build_world(n_names: int, n_committees: int, ie_share: float,
     target_ids = rng.permutation(cand_records)
     counts = np.bincount(committees.name_id - committees.name_id.min())
     shared_ids = np.flatnonzero(counts > 1) + committees.name_id.min()
+    sample_persons = rng.choice(persons, size=min(len(persons), 5000), replace=False)
+    # Drawn after everything else, so that adding them left the other draws as they were.
+    free = np.setdiff1d(persons, picked)
+    long_zip = np.sort(rng.choice(free, size=min(len(free), _long_zip_count(n_names)),
+                                  replace=False))
     return _World(
         n_names=n_names, n_committees=n_committees, ie_share=ie_share, kind=kind,
         special_ids=np.array(sorted(special), dtype=np.int64), special=special,
         empty_last=empty_last, empty_both=empty_both, shifted=shifted,
         committees=committees, candidates=candidates,
-        persons=rng.choice(persons, size=min(len(persons), 5000), replace=False),
+        persons=sample_persons,
         organisations=orgs[: min(len(orgs), 5000)],
         donor_ids=donor_ids, donor_cum=donor_cum, vendor_ids=vendor_ids, vendor_cum=vendor_cum,
         committee_cum=committee_cum, ie_spenders=ie_spenders.astype(np.int32),
         ie_spender_cum=_zipf_cum(len(ie_spenders), 1.2, 0.5),
         target_ids=target_ids.astype(np.int32), target_cum=_zipf_cum(len(target_ids), 1.0, 2.0),
         legacy_ids=np.sort(legacy), shared_ids=shared_ids.astype(np.int32),
+        long_zip=long_zip,
     )
+
+
+def _long_zip_count(n_names: int) -> int:
+    return max(1, round(n_names * LONG_ZIP_SHARE))
 
 
 def _office_short(office_id: int) -> str:
@@ -731,6 +831,9 @@ def _lookup_tables() -> dict[str, list[list[str | None]]]:
         "Offices.csv": [[str(i), n, t] for i, (n, t) in enumerate(OFFICES, start=1)],
         "Cycles.csv": cycles,
         "Categories.csv": [[str(i), n] for i, n in enumerate(CATEGORIES, start=1)],
+        "ReportTypes.csv": [[str(i), n, _BOOL_FIELDS[1 + 3 * int(active) + i % 3]]
+                            for i, (n, active, *_) in enumerate(REPORT_TYPES, start=1)],
+        "ReportNames.csv": [[str(i), n] for i, n in enumerate(REPORT_NAMES, start=1)],
     }
 
 
@@ -851,6 +954,12 @@ def _names_chunk(w: _World, p: _NamePools, rng: np.random.Generator, lo: int, hi
         state[i] = z[:2]
         zip_text[i] = f"${int(z[2:])}.00"
         county[i] = NULL
+    a, b = np.searchsorted(w.long_zip, [lo, hi])
+    for nid in w.long_zip[a:b].tolist():
+        i = nid - lo
+        z, e = zip_text[i][:5], nid % 10_000
+        zip_text[i] = (f"{z}-{e:04d} {nid % 10}", f"{z} - {e:04d}", f"AZ {z}-{e:04d}",
+                       f"{z}-{e:04d}{nid % 10}")[nid % 4]
 
     return _lines([_ints(ids), _ints(group), _ints(etype), last.tolist(), first.tolist(),
                    middle.tolist(), suffix.tolist(), address1, address2.tolist(), city.tolist(),
@@ -878,7 +987,10 @@ def _day_text(rng: np.random.Generator, day: int) -> str:
     return _date_text(int(day), int(rng.choice(3, p=_DATE_STYLE_WEIGHTS)))
 
 
-def _committee_rows(w: _World, rng: np.random.Generator) -> list[list[str | None]]:
+def _committee_rows(w: _World, rng: np.random.Generator,
+                    ballot_measure: np.ndarray) -> list[list[str | None]]:
+    """``ballot_measure[i]`` is the BallotMeasureID of committee i + 1 if it is a ballot
+    committee (drawn apart, so that this stream is what it was before the column)."""
     c = w.committees
     rows: list[list[str | None]] = []
     state_p = np.array(_AZ_SPELLING_WEIGHTS)
@@ -912,7 +1024,7 @@ def _committee_rows(w: _World, rng: np.random.Generator) -> list[list[str | None
             _SPONSOR_TYPES[rng.integers(len(_SPONSOR_TYPES))] if sponsor else None,
             _SPONSOR_RELATIONSHIPS[rng.integers(len(_SPONSOR_RELATIONSHIPS))] if sponsor
             else None,
-            None,
+            str(int(ballot_measure[i])) if kind == "ballot" else None,
             _bool_text(rng, bool(rng.random() < 0.5)) if kind == "ballot" else None,
             f"{rng.integers(1, 30000)} {_STREETS[rng.integers(len(_STREETS))]}",
             _ADDRESS2[rng.integers(len(_ADDRESS2))] if rng.random() < 0.2 else
@@ -928,10 +1040,22 @@ def _committee_rows(w: _World, rng: np.random.Generator) -> list[list[str | None
     return rows
 
 
-def _soi_rows(w: _World, rng: np.random.Generator) -> list[list[str | None]]:
-    n = max(50, min(2000, w.n_committees))
+def _soi_count(n_committees: int) -> int:
+    return max(50, min(2000, n_committees))
+
+
+def _soi_refilings(n_committees: int) -> int:
+    return max(1, round(_soi_count(n_committees) * SOI_REFILING_SHARE))
+
+
+def _soi_rows(w: _World, rng: np.random.Generator,
+              refile_rng: np.random.Generator) -> list[list[str | None]]:
+    """Distinct (Name, Office) statements, then ``_soi_refilings`` of them filed again for
+    the same office on an earlier day (a previous cycle), drawn from ``refile_rng``."""
+    n = _soi_count(w.n_committees)
     seen: set[tuple[str, str]] = set()
     rows: list[list[str | None]] = []
+    days: list[int] = []
     while len(rows) < n:
         if rng.random() < 0.4:
             _, last, first = w.candidates[rng.integers(len(w.candidates))]
@@ -953,11 +1077,20 @@ def _soi_rows(w: _World, rng: np.random.Generator) -> list[list[str | None]]:
                                                         0.02]))]
         party_text = [party[0], party[1], None][int(rng.choice(3, p=[0.7, 0.25, 0.05]))]
         email = f"candidate{len(rows) + 1}@example.org" if rng.random() < 0.8 else None
-        rows.append([name, office, party_text, phone, email,
-                     _day_text(rng, int(rng.integers(_N_DAYS - 1100, _N_DAYS))),
-                     f"https://azsos.gov/elections/candidates/statements-of-interest?id="
-                     f"{len(rows) + 1001}"])
+        days.append(int(rng.integers(_N_DAYS - 1100, _N_DAYS)))
+        rows.append([name, office, party_text, phone, email, _day_text(rng, days[-1]),
+                     _soi_url(len(rows))])
+    picks = np.sort(refile_rng.choice(n, size=_soi_refilings(w.n_committees), replace=False))
+    for i in picks.tolist():
+        name, office, party_text, phone, email = rows[i][:5]
+        day = days[i] - int(refile_rng.integers(365, 800))
+        rows.append([name, office, party_text, phone, email, _day_text(refile_rng, day),
+                     _soi_url(len(rows))])
     return rows
+
+
+def _soi_url(row: int) -> str:
+    return f"https://azsos.gov/elections/candidates/statements-of-interest?id={row + 1001}"
 
 
 @dataclass
@@ -1217,39 +1350,201 @@ def _transaction_rows(w: _World, rng: np.random.Generator, total: int):
         log.debug("transactions: %d of %d rows", row0 + n, total)
 
 
+def _ballot_measure_rows(rng: np.random.Generator) -> list[list[str | None]]:
+    """``BALLOT_MEASURES`` measures, whatever the scale: unique SOSIdentifier (one near the
+    50-character limit), MeasureNumber <= 10 characters or NULL, long OfficialTitle text
+    with commas, quotes and line breaks (two of them NULL)."""
+    serial: dict[tuple[str, int], int] = {}
+    rows: list[list[str | None]] = []
+    kinds = _choice(rng, range(len(_MEASURE_KINDS)), _MEASURE_KIND_WEIGHTS, BALLOT_MEASURES)
+    for i in range(BALLOT_MEASURES):
+        kind = _MEASURE_KINDS[int(kinds[i])]
+        year = _MEASURE_YEARS[i % len(_MEASURE_YEARS)]
+        number = serial[kind, year] = serial.get((kind, year), 0) + 1
+        sos = {"I": f"I-{number:02d}-{year}", "R": f"R-{number:02d}-{year}",
+               "SCR": f"SCR{1000 + number}-{year}", "HCR": f"HCR{2000 + number}-{year}"}[kind]
+        if i == 7:
+            sos += " (withdrawn; superseded by refiling)"
+        prop = int(rng.integers(100, 500))
+        measure = [f"Prop {prop}", str(prop), f"Prop. {prop}", None][
+            int(rng.choice(4, p=[0.55, 0.1, 0.1, 0.25]))]
+        subject = _MEASURE_SUBJECTS[int(rng.integers(len(_MEASURE_SUBJECTS)))]
+        cause = _CAUSES[int(rng.integers(len(_CAUSES)))]
+        short = [f"{subject} Act", f"Arizona {subject} Initiative", f"Protect {cause}",
+                 f'The "{subject}" Amendment', f"{subject}; {cause}"][int(rng.integers(5))]
+        clauses = [f"AMENDING SECTION {int(rng.integers(1, 50))}-{int(rng.integers(101, 9999))}"
+                   ", ARIZONA REVISED STATUTES" for _ in range(int(rng.integers(1, 40)))]
+        official: str | None = (
+            _MEASURE_PREAMBLE[kind] + ("\n" if rng.random() < 0.4 else " ")
+            + "; ".join(clauses) + f"; RELATING TO {subject.upper()}.")
+        if rng.random() < 0.5:
+            official += f' OFFICIAL TITLE: "THE {subject.upper()} ACT"'
+        if i % 30 == 29:
+            official = None
+        rows.append([str(i + 1), sos, measure, short, official])
+    return rows
+
+
+class _ReportPools:
+    def __init__(self) -> None:
+        self.dates = _date_pool()
+        days = [_FIRST_DAY + dt.timedelta(days=i) for i in range(_N_DAYS)]
+        self.iso_day = np.array([d.isoformat() for d in days], dtype=object)
+        self.mdb_day = np.array([d.strftime("%m/%d/%y") for d in days], dtype=object)
+        self.clock = np.array([f" {h:02d}:{m:02d}:{s:02d}" for h in range(24)
+                               for m in range(60) for s in range(60)], dtype=object)
+        years = np.array([d.year for d in days])
+        self.cycle = (years + years % 2 - CYCLE_YEARS[0]) // 2 + 1
+        quarters = [(y, q) for y in range(_FIRST_REPORT_QUARTER[0], _LAST_REPORT_QUARTER[0] + 1)
+                    for q in range(1, 5)
+                    if _FIRST_REPORT_QUARTER <= (y, q) <= _LAST_REPORT_QUARTER]
+
+        def day(d: dt.date) -> int:
+            return (d - _FIRST_DAY).days
+
+        self.q_begin = np.array([day(dt.date(y, 3 * q - 2, 1)) for y, q in quarters])
+        self.q_end = np.array([day(dt.date(y + q // 4, 3 * q % 12 + 1, 1)) - 1
+                               for y, q in quarters])
+        self.y_begin = np.array([day(dt.date(y, 1, 1)) for y, _ in quarters])
+        self.y_end = np.array([day(dt.date(y, 12, 31)) for y, _ in quarters])
+        first_named = 5
+        self.q_name = np.array([
+            first_named + (y - _REPORT_NAMED_YEARS[0]) * 4 + q - 1
+            if y in _REPORT_NAMED_YEARS else q for y, q in quarters])
+        self.period = np.array([period for _, _, period, _ in REPORT_TYPES])
+        self.window = np.array(_FILING_WINDOW_DAYS)[self.period]
+        self.options = np.array([[names[k % len(names)] for k in range(4)]
+                                 for *_, names in REPORT_TYPES])
+
+
+def _reports_chunk(w: _World, p: _ReportPools, rng: np.random.Generator, row0: int, n: int,
+                   total: int, next_id: int) -> tuple[str, int]:
+    n_amend = min(_alloc(row0, n, REPORT_AMENDMENT_SHARE), n // 2)
+    n_base = n - n_amend
+    committee = np.where(rng.random(n_base) < 0.5,
+                         rng.integers(1, w.n_committees + 1, n_base),
+                         _draw(w.committee_cum, rng, n_base) + 1)
+    rtype = _choice(rng, range(len(REPORT_TYPES)), _REPORT_TYPE_WEIGHTS, n_base)
+    n_quarters = len(p.q_begin)
+    where = (row0 + np.arange(n_base) * (n / n_base)) / max(total, 1)
+    q = np.round(where * (n_quarters - 1) + rng.normal(0, 2, n_base))
+    spread = rng.random(n_base) < 0.1
+    q[spread] = rng.integers(0, n_quarters, int(spread.sum()))
+    q = np.clip(q, 0, n_quarters - 1).astype(np.int64)
+
+    period = p.period[rtype]
+    begin, end = p.q_begin[q], p.q_end[q]
+    length = end - begin + 1
+    year = period == 1
+    begin[year], end[year] = p.y_begin[q[year]], p.y_end[q[year]]
+    part = period == 2
+    end[part] = begin[part] + (rng.random(int(part.sum())) * length[part]).astype(np.int64)
+    one = period == 3
+    end[one] = begin[one] + (rng.random(int(one.sum())) * length[one]).astype(np.int64)
+    begin[one] = end[one]
+    window = p.window[rtype]
+    filing_begin = end + 1
+    filing_end = filing_begin + window
+    filed = filing_begin + (rng.random(n_base) * (window + 1)).astype(np.int64)
+    late = rng.random(n_base) < 0.03
+    filed[late] = filing_end[late] + rng.integers(1, 61, int(late.sum()))
+    second = np.where(rng.random(n_base) < 0.9, rng.integers(7 * 3600, 22 * 3600, n_base),
+                      rng.integers(1, 86_400, n_base))
+    name = p.options[rtype, rng.integers(0, 4, n_base)]
+    name = np.where(name == 0, p.q_name[q], name)
+    order = np.argsort(filed * 86_400 + second, kind="stable")
+    base = {"committee": committee, "cycle": p.cycle[begin], "rtype": rtype + 1, "name": name,
+            "begin": begin, "end": end, "filing_begin": filing_begin, "filing_end": filing_end,
+            "filed": filed, "second": second}
+
+    # Amendments copy a base row of the chunk (same committee, period and names), are
+    # filed later and are placed after it, so their ReportID is larger.
+    originals = rng.choice(n_base, size=n_amend, replace=False)
+    rows = {k: np.concatenate([v[order], v[order][originals]]) for k, v in base.items()}
+    amended = slice(n_base, n)
+    rows["filed"][amended] = np.minimum(rows["filed"][amended] + rng.integers(1, 241, n_amend),
+                                        _N_DAYS - 1)
+    rows["second"][amended] = rng.integers(7 * 3600, 22 * 3600, n_amend)
+    original = np.full(n, -1, dtype=np.int64)
+    original[amended] = originals
+    position = np.concatenate([np.arange(n_base, dtype=np.float64),
+                               originals + rng.uniform(1, max(2, n_base / 2), n_amend)])
+    order = np.argsort(position, kind="stable")
+    gaps = np.where(rng.random(n) < 0.02, rng.integers(2, 20, n), 1)
+    ids = next_id - 1 + np.cumsum(gaps)
+    row_id = np.empty(n, dtype=np.int64)
+    row_id[order] = ids
+    r = {k: v[order] for k, v in rows.items()}
+    original_id = np.where(original >= 0, row_id[np.maximum(original, 0)], -1)[order]
+
+    style = rng.choice(3, size=n, p=_DATE_STYLE_WEIGHTS)
+    day_texts = [p.dates[r[k] * 3 + style].tolist()
+                 for k in ("begin", "end", "filing_begin", "filing_end")]
+    prefix = np.where(style == 2, p.mdb_day[r["filed"]], p.iso_day[r["filed"]])
+    text = _lines([
+        _ints(ids), _ints(r["committee"]), _ints(r["cycle"]), _ints(r["rtype"]),
+        _ints(r["name"]), *day_texts, (prefix + p.clock[r["second"]]).tolist(),
+        _sparse_ints(original_id, original_id >= 0),
+    ])
+    return text, int(ids[-1]) + 1
+
+
+def _report_rows(w: _World, rng: np.random.Generator, total: int):
+    p = _ReportPools()
+    next_id = 1
+    for row0 in range(0, total, CHUNK_ROWS):
+        n = min(CHUNK_ROWS, total - row0)
+        text, next_id = _reports_chunk(w, p, rng, row0, n, total, next_id)
+        yield text, n
+
+
 def generate_batch(out_dir: Path, *, transactions: int = 100_000, names: int | None = None,
-                   committees: int | None = None, seed: int = 0,
+                   committees: int | None = None, reports: int | None = None, seed: int = 0,
                    ie_share: float = 0.0004) -> dict[str, int]:
     """Write one synthetic landing batch into ``out_dir``; return {file name: data rows}.
 
-    ``names`` defaults to round(transactions * 2.33 / 10.1) and ``committees`` to
-    max(300, round(transactions * 5486 / 10.1e6)), the production ratios; when
+    ``names`` defaults to round(transactions * 2.33 / 10.1), ``committees`` to
+    max(300, round(transactions * 5486 / 10.1e6)) and ``reports`` to
+    max(60, round(transactions * 190_000 / 10.1e6)), the production ratios; when
     defaulted, ``names`` is raised to what the committees need (candidates, committee
     name records, legacy names). ``names`` counts the Names rows with id 1..names; the six
-    sentinel rows (ids -7..0) come on top of it.
+    sentinel rows (ids -7..0) come on top of it. BallotMeasures (``BALLOT_MEASURES``),
+    ReportTypes and ReportNames do not scale.
     """
     if not 0.0 <= ie_share <= 0.08:
         raise ValueError("ie_share must be between 0 and 0.08 (IE rows are expense rows)")
     n_names, n_committees = _sizes(transactions, names, committees)
+    if reports is None:
+        reports = max(60, round(transactions * 190_000 / 10.1e6))
+    if reports < 0:
+        raise ValueError("reports must be >= 0")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    seeds = np.random.SeedSequence(seed).spawn(5)
-    world_rng, names_rng, committees_rng, soi_rng, transactions_rng = (
-        np.random.Generator(np.random.PCG64(s)) for s in seeds)
+    seeds = np.random.SeedSequence(seed).spawn(8)
+    (world_rng, names_rng, committees_rng, soi_rng, transactions_rng, ballot_rng, reports_rng,
+     refile_rng) = (np.random.Generator(np.random.PCG64(s)) for s in seeds)
     w = _build_world(n_names, n_committees, ie_share, world_rng)
+    measures = _ballot_measure_rows(ballot_rng)
+    committee_measure = ballot_rng.integers(1, BALLOT_MEASURES + 1, n_committees)
 
     counts: dict[str, int] = {}
     for file_name, rows in _lookup_tables().items():
         counts[file_name] = _write(out_dir / file_name, HEADERS[file_name], _table(rows))
+    counts["BallotMeasures.csv"] = _write(out_dir / "BallotMeasures.csv",
+                                          HEADERS["BallotMeasures.csv"], _table(measures))
     counts["Names.csv"] = _write(out_dir / "Names.csv", HEADERS["Names.csv"],
                                  _names_rows(w, names_rng))
-    counts["Committees.csv"] = _write(out_dir / "Committees.csv", HEADERS["Committees.csv"],
-                                      _table(_committee_rows(w, committees_rng)))
+    counts["Committees.csv"] = _write(
+        out_dir / "Committees.csv", HEADERS["Committees.csv"],
+        _table(_committee_rows(w, committees_rng, committee_measure)))
     counts["Transactions.csv"] = _write(out_dir / "Transactions.csv",
                                         HEADERS["Transactions.csv"],
                                         _transaction_rows(w, transactions_rng, transactions))
+    counts["Reports.csv"] = _write(out_dir / "Reports.csv", HEADERS["Reports.csv"],
+                                   _report_rows(w, reports_rng, reports))
+    # Last: its presence means the batch is complete (benchmarks rely on it).
     counts["candidate_soi.csv"] = _write(out_dir / "candidate_soi.csv",
                                          HEADERS["candidate_soi.csv"],
-                                         _table(_soi_rows(w, soi_rng)))
+                                         _table(_soi_rows(w, soi_rng, refile_rng)))
     log.info("generated batch in %s: %s", out_dir, counts)
     return counts

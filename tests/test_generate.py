@@ -12,10 +12,16 @@ from pathlib import Path
 import pytest
 
 from sunshine_pipeline.generate import (
+    BALLOT_MEASURES,
     HEADERS,
     IE_TRANSACTION_TYPE_ID,
+    LONG_ZIP_SHARE,
     PERSON_ENTITY_TYPE_IDS,
+    REPORT_AMENDMENT_SHARE,
+    REPORT_NAMES,
+    REPORT_TYPES,
     SENTINEL_NAMES,
+    SOI_REFILING_SHARE,
     generate_batch,
 )
 
@@ -26,6 +32,10 @@ FALSE = {"0", "false", "FALSE"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} 00:00:00$")
 MDB_DATE = re.compile(r"^\d{2}/\d{2}/\d{2} 00:00:00$")
+ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+MDB_TIMESTAMP = re.compile(r"^\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$")
+NAMES = round(TRANSACTIONS * 2.33 / 10.1)
+REPORTS = round(TRANSACTIONS * 190_000 / 10.1e6)
 AMOUNT = re.compile(r"^-?\d{1,10}\.\d{2}$")
 
 
@@ -52,9 +62,15 @@ def tables(batch: tuple[Path, dict[str, int]]) -> dict[str, list[dict[str, str]]
 
 
 def parse_date(text: str) -> date:
-    if MDB_DATE.match(text):
-        return datetime.strptime(text, "%m/%d/%y %H:%M:%S").date()
-    return date.fromisoformat(text[:10])
+    return parse_timestamp(text).date()
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Any of the export's date spellings; a two-digit year 00-69 is 20xx."""
+    if MDB_TIMESTAMP.match(text):
+        return datetime.strptime(text, "%m/%d/%y %H:%M:%S")
+    assert ISO_DATE.match(text) or ISO_TIMESTAMP.match(text), text
+    return datetime.fromisoformat(text)
 
 
 def is_ie(row: dict[str, str]) -> bool:
@@ -65,12 +81,18 @@ def test_files_headers_and_counts(batch: tuple[Path, dict[str, int]]) -> None:
     folder, counts = batch
     assert sorted(p.name for p in folder.iterdir()) == sorted(HEADERS)
     assert counts["Transactions.csv"] == TRANSACTIONS
-    assert counts["Names.csv"] == round(TRANSACTIONS * 2.33 / 10.1) + len(SENTINEL_NAMES)
+    assert counts["Names.csv"] == NAMES + len(SENTINEL_NAMES)
     assert counts["Committees.csv"] == 300
     assert (counts["EntityTypes.csv"], counts["Counties.csv"], counts["Parties.csv"],
             counts["Offices.csv"], counts["Cycles.csv"], counts["Categories.csv"]) == (
         43, 15, 8, 70, 19, 71)
     assert counts["TransactionTypes.csv"] >= 40 and 100 <= counts["candidate_soi.csv"] <= 1000
+    assert (counts["BallotMeasures.csv"], counts["ReportTypes.csv"],
+            counts["ReportNames.csv"]) == (BALLOT_MEASURES, 15, 25) == (
+        60, len(REPORT_TYPES), len(REPORT_NAMES))
+    assert counts["Reports.csv"] == REPORTS == 376
+    assert counts["candidate_soi.csv"] == 300 + round(300 * SOI_REFILING_SHARE)
+    assert list(counts)[-1] == "candidate_soi.csv", "written last: it marks a complete batch"
     for name, expected in HEADERS.items():
         header, rows = read(folder, name)
         assert header == expected, name
@@ -94,14 +116,29 @@ def test_ids_unique(tables: dict[str, list[dict[str, str]]]) -> None:
     for name, key in [("Names.csv", "NameID"), ("Committees.csv", "CommitteeID"),
                       ("Transactions.csv", "TransactionID"), ("EntityTypes.csv", "EntityTypeID"),
                       ("TransactionTypes.csv", "TransactionTypeID"),
-                      ("Categories.csv", "CategoryID")]:
+                      ("Categories.csv", "CategoryID"), ("BallotMeasures.csv", "BallotMeasureID"),
+                      ("ReportTypes.csv", "ReportTypeID"), ("ReportNames.csv", "ReportNameID"),
+                      ("Reports.csv", "ReportID")]:
         ids = [int(r[key]) for r in tables[name]]
         assert len(ids) == len(set(ids)), name
-    tx_ids = [int(r["TransactionID"]) for r in tables["Transactions.csv"]]
-    assert tx_ids == sorted(tx_ids) and tx_ids[0] > 0
-    assert tx_ids[-1] - tx_ids[0] + 1 > len(tx_ids), "ids have gaps"
-    soi = [(r["Name"], r["Office"]) for r in tables["candidate_soi.csv"]]
-    assert len(soi) == len(set(soi))
+    for name, key in [("Transactions.csv", "TransactionID"), ("Reports.csv", "ReportID")]:
+        ids = [int(r[key]) for r in tables[name]]
+        assert ids == sorted(ids) and ids[0] > 0, name
+        assert ids[-1] - ids[0] + 1 > len(ids), f"{name}: ids have gaps"
+
+
+def test_soi_keys(tables: dict[str, list[dict[str, str]]]) -> None:
+    """Unique on the site's key (Name, Office, FilingDate as a date, whatever its spelling);
+    an exact few candidates filed a second statement for the same office."""
+    rows = tables["candidate_soi.csv"]
+    offices = {r["OfficeName"] for r in tables["Offices.csv"]}
+    assert all(r["Name"] and r["Office"] in offices and r["FilingDate"] for r in rows)
+    keys = [(r["Name"], r["Office"], parse_date(r["FilingDate"])) for r in rows]
+    assert len(keys) == len(set(keys))
+    pairs = Counter((r["Name"], r["Office"]) for r in rows)
+    assert sum(c - 1 for c in pairs.values()) == round(300 * SOI_REFILING_SHARE) == 6
+    assert any(r["Email"] == "" for r in rows) and any(r["Phone"] == "" for r in rows)
+    assert len({r["SourceURL"] for r in rows}) == len(rows)
 
 
 def test_references_resolve(tables: dict[str, list[dict[str, str]]]) -> None:
@@ -111,20 +148,32 @@ def test_references_resolve(tables: dict[str, list[dict[str, str]]]) -> None:
     entity_types = {int(r["EntityTypeID"]) for r in tables["EntityTypes.csv"]}
     categories = {int(r["CategoryID"]) for r in tables["Categories.csv"]}
     counties = {int(r["CountyID"]) for r in tables["Counties.csv"]}
+    parties = {int(r["PartyID"]) for r in tables["Parties.csv"]}
+    offices = {int(r["OfficeID"]) for r in tables["Offices.csv"]}
+    cycles = {int(r["CycleID"]) for r in tables["Cycles.csv"]}
+    measures = {int(r["BallotMeasureID"]) for r in tables["BallotMeasures.csv"]}
+    transactions = {int(r["TransactionID"]) for r in tables["Transactions.csv"]}
     assert committees == set(range(1, 301))
     for r in tables["Names.csv"]:
         assert int(r["EntityTypeID"]) in entity_types
+        assert int(r["NameGroupID"]) in names
         assert r["CountyID"] == "" or int(r["CountyID"]) in counties
     for r in tables["Committees.csv"]:
-        for col in ["NameID", "CandidateNameID", "ChairpersonNameID", "TreasurerNameID",
+        assert int(r["NameID"]) in names
+        for col in ["CandidateNameID", "ChairpersonNameID", "TreasurerNameID",
                     "DesigneeNameID", "SponsorNameID"]:
             assert r[col] == "" or int(r[col]) in names, col
+        for col, ids in [("CandidatePartyID", parties), ("CandidateOfficeID", offices),
+                         ("CandidateCountyID", counties), ("CandidateCycleID", cycles),
+                         ("BallotMeasureID", measures)]:
+            assert r[col] == "" or int(r[col]) in ids, col
     for r in tables["Transactions.csv"]:
         assert int(r["CommitteeID"]) in committees
         assert int(r["NameID"]) in names
         assert int(r["TransactionTypeID"]) in types
         assert r["SubjectCommitteeID"] == "" or int(r["SubjectCommitteeID"]) in names
         assert r["CategoryID"] == "" or int(r["CategoryID"]) in categories
+        assert r["ModifiesTransactionID"] == "" or int(r["ModifiesTransactionID"]) in transactions
 
 
 def test_sentinels_and_name_quirks(tables: dict[str, list[dict[str, str]]]) -> None:
@@ -145,6 +194,24 @@ def test_sentinels_and_name_quirks(tables: dict[str, list[dict[str, str]]]) -> N
     assert {"AZ", "Az", "az.", "AZ "} <= {r["State"] for r in names.values()}
 
 
+def test_long_zip_codes(tables: dict[str, list[dict[str, str]]]) -> None:
+    """An exact share of ZIP codes overflows the site's varchar(10); no text passes 50."""
+    rows = tables["Names.csv"]
+    long_zip = [r["ZipCode"] for r in rows if len(r["ZipCode"]) > 10]
+    assert len(long_zip) == max(1, round(NAMES * LONG_ZIP_SHARE)) == 2
+    assert all(re.search(r"\d{5}", z) for z in long_zip)
+    assert all(len(r["State"]) <= 50 and len(r["ZipCode"]) <= 50 for r in rows)
+    assert all(len(r["PhysicalState"]) <= 50 for r in tables["Committees.csv"])
+    assert {len(r["State"]) for r in rows} >= {2, 3}
+    assert any(len(r["PhysicalState"]) == 3 for r in tables["Committees.csv"])
+
+
+def test_long_zip_share_is_exact(tmp_path: Path) -> None:
+    generate_batch(tmp_path, transactions=100_000, seed=5)
+    _, rows = read(tmp_path, "Names.csv")
+    assert sum(len(r[11]) > 10 for r in rows) == round(round(100_000 * 2.33 / 10.1) * 0.0005)
+
+
 def test_committees(tables: dict[str, list[dict[str, str]]]) -> None:
     names = {int(r["NameID"]): r for r in tables["Names.csv"]}
     committees = tables["Committees.csv"]
@@ -161,6 +228,99 @@ def test_committees(tables: dict[str, list[dict[str, str]]]) -> None:
     assert 1 <= sum(c > 1 for c in shared.values()) <= 5
     incumbent = {r["CandidateIsIncumbent"] for r in candidate}
     assert incumbent <= TRUE | FALSE | {""} and len(incumbent) >= 4
+    ballot = [r for r in committees if r["BallotMeasureID"]]
+    assert len(ballot) == 15
+    assert all(int(names[int(r["NameID"])]["EntityTypeID"]) == 18 for r in ballot)
+    assert {r["BenefitsBallotMeasure"] for r in ballot} <= TRUE | FALSE | {""}
+    assert {r["BenefitsBallotMeasure"] for r in ballot} & TRUE
+    assert {r["BenefitsBallotMeasure"] for r in ballot} & FALSE
+    assert all(r["BenefitsBallotMeasure"] == "" for r in committees if not r["BallotMeasureID"])
+
+
+def test_ballot_measures(tables: dict[str, list[dict[str, str]]]) -> None:
+    rows = tables["BallotMeasures.csv"]
+    sos = [r["SOSIdentifier"] for r in rows]
+    assert len(set(sos)) == len(sos) and all(0 < len(s) <= 50 for s in sos)
+    assert max(map(len, sos)) > 40
+    assert all(0 < len(r["ShortTitle"]) <= 500 for r in rows)
+    assert all(len(r["MeasureNumber"]) <= 10 for r in rows)
+    assert any(r["MeasureNumber"] == "" for r in rows) and any(r["MeasureNumber"] for r in rows)
+    titles = [r["OfficialTitle"] for r in rows]
+    assert sum(t == "" for t in titles) == 2
+    assert max(map(len, titles)) > 1000
+    assert all(any(c in t for t in titles) for c in ',"\n')
+
+
+def test_report_lookups(tables: dict[str, list[dict[str, str]]]) -> None:
+    types = tables["ReportTypes.csv"]
+    assert [r["ReportTypeName"] for r in types] == [t[0] for t in REPORT_TYPES]
+    active = {r["IsActive"] for r in types}
+    assert active <= TRUE | FALSE and active & TRUE and active & FALSE and len(active) >= 4
+    names = [r["ReportName"] for r in tables["ReportNames.csv"]]
+    assert names == REPORT_NAMES and {"2024 Q1 Report", "Pre-Primary"} <= set(names)
+    assert all(0 < len(n) <= 100 for n in names + [r["ReportTypeName"] for r in types])
+
+
+def check_reports(rows: list[dict[str, str]], committees: set[int], cycles: set[int],
+                  types: set[int], names: set[int]) -> list[dict[str, str]]:
+    """Every reference valid, every date present and ordered; amendments point at an
+    earlier report (smaller id, earlier in the file) of the same committee, filed before."""
+    seen: dict[str, dict[str, str]] = {}
+    amendments = []
+    for r in rows:
+        assert int(r["CommitteeID"]) in committees and int(r["CycleID"]) in cycles
+        assert int(r["ReportTypeID"]) in types and int(r["ReportNameID"]) in names
+        begin, end, filing_begin, filing_end, filed = (parse_timestamp(r[c]) for c in [
+            "ReportPeriodBeginDate", "ReportPeriodEndDate", "FilingPeriodBeginDate",
+            "FilingPeriodEndDate", "FilingDateTime"])
+        assert begin <= end < filing_begin <= filing_end and filing_begin <= filed
+        assert datetime(2000, 1, 1) <= begin and filed <= datetime(2025, 12, 31, 23, 59, 59)
+        assert ISO_TIMESTAMP.match(r["FilingDateTime"]) or MDB_TIMESTAMP.match(
+            r["FilingDateTime"])
+        assert filed.time() != datetime.min.time()
+        if r["OriginalReportID"]:
+            original = seen[r["OriginalReportID"]]
+            assert int(original["ReportID"]) < int(r["ReportID"])
+            assert not original["OriginalReportID"]
+            for col in ["CommitteeID", "CycleID", "ReportTypeID", "ReportNameID"]:
+                assert original[col] == r[col], col
+            assert parse_timestamp(original["FilingDateTime"]) < filed
+            amendments.append(r)
+        seen[r["ReportID"]] = r
+    return amendments
+
+
+def test_reports(tables: dict[str, list[dict[str, str]]]) -> None:
+    rows = tables["Reports.csv"]
+    amendments = check_reports(
+        rows, {int(r["CommitteeID"]) for r in tables["Committees.csv"]},
+        {int(r["CycleID"]) for r in tables["Cycles.csv"]},
+        {int(r["ReportTypeID"]) for r in tables["ReportTypes.csv"]},
+        {int(r["ReportNameID"]) for r in tables["ReportNames.csv"]})
+    assert len(amendments) == round(REPORTS * REPORT_AMENDMENT_SHARE) == 19
+    filed = [r["FilingDateTime"] for r in rows]
+    assert any(ISO_TIMESTAMP.match(f) for f in filed) and any(MDB_TIMESTAMP.match(f) for f in filed)
+    begins = [r["ReportPeriodBeginDate"] for r in rows]
+    for pattern in (ISO_DATE, ISO_DATETIME, MDB_DATE):
+        assert sum(bool(pattern.match(d)) for d in begins) > 0.15 * len(rows)
+    assert len({r["CommitteeID"] for r in rows}) > 100
+    assert len({r["ReportTypeID"] for r in rows}) >= 8
+    assert len({r["ReportNameID"] for r in rows}) >= 15
+    cycle_years = {r["CycleID"]: int(r["CycleName"]) for r in tables["Cycles.csv"]}
+    for r in rows:
+        year = parse_date(r["ReportPeriodBeginDate"]).year
+        assert cycle_years[r["CycleID"]] == year + year % 2
+
+
+def test_reports_is_a_parameter(tmp_path: Path) -> None:
+    assert generate_batch(tmp_path / "a", transactions=100, seed=1, reports=500)[
+        "Reports.csv"] == 500
+    _, rows = read(tmp_path / "a", "Reports.csv")
+    assert sum(r[10] != "" for r in rows) == 25
+    assert generate_batch(tmp_path / "b", transactions=100, seed=1)["Reports.csv"] == 60
+    assert generate_batch(tmp_path / "c", transactions=100, seed=1, reports=0)[
+        "Reports.csv"] == 0
+    assert (tmp_path / "c" / "Reports.csv").read_text().count("\n") == 1
 
 
 def test_transaction_shapes(tables: dict[str, list[dict[str, str]]]) -> None:
@@ -247,11 +407,19 @@ def test_deterministic(tmp_path: Path, batch: tuple[Path, dict[str, int]]) -> No
 
 def test_chunks_join_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sunshine_pipeline.generate.CHUNK_ROWS", 3_000)
-    counts = generate_batch(tmp_path, transactions=10_000, seed=3, names=2_500)
+    counts = generate_batch(tmp_path, transactions=10_000, seed=3, names=2_500, reports=7_001)
     _, rows = read(tmp_path, "Transactions.csv")
     ids = [int(r[0]) for r in rows]
     assert len(rows) == counts["Transactions.csv"] == 10_000
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    header, rows = read(tmp_path, "Reports.csv")
+    reports = [dict(zip(header, r, strict=True)) for r in rows]
+    ids = [int(r["ReportID"]) for r in reports]
+    assert len(reports) == counts["Reports.csv"] == 7_001
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    amendments = check_reports(reports, set(range(1, 301)), set(range(1, 20)),
+                               set(range(1, 16)), set(range(1, 26)))
+    assert len(amendments) == round(7_001 * REPORT_AMENDMENT_SHARE)
     _, names = read(tmp_path, "Names.csv")
     assert [int(r[0]) for r in names] == [-7, -5, -3, -2, -1, *range(0, 2_501)]
 
@@ -263,3 +431,5 @@ def test_sizes(tmp_path: Path) -> None:
         generate_batch(tmp_path / "bad", transactions=100, names=50)
     with pytest.raises(ValueError, match="ie_share"):
         generate_batch(tmp_path / "bad", transactions=100, ie_share=0.5)
+    with pytest.raises(ValueError, match="reports"):
+        generate_batch(tmp_path / "bad", transactions=100, reports=-1)

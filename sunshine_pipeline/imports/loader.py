@@ -459,6 +459,8 @@ class _FileLoader:
         self.result = FileResult(self.file, plan.source.table if plan.source else None)
         self.structural = 0
         self.scratch: list[sql.Identifier] = [STAGE, TYPED, DELTA, REJECTED]
+        # What a bulk first load dropped and must create again (see _drop_for_load).
+        self.rebuild: list[sql.Composable] = []
         # The live table's columns: {name: (NOT NULL, length limit)}.
         self.live: dict[str, tuple[bool, int | None]] = {}
         if self.source is not None:
@@ -499,6 +501,10 @@ class _FileLoader:
             if self.source.table == "Transactions":
                 with self.phase("synthesize committees"):
                     self.synthesize_committees()
+            if self.rebuild:
+                with self.phase("indexes and keys"):
+                    for statement in self.rebuild:
+                        self.q(statement)
             self.result.quarantined = self.q(
                 "SELECT count(DISTINCT row_number) FROM sunshine.quarantine "
                 "WHERE batch_id = %s AND file_name = %s", [self.batch_id, self.file]
@@ -1017,17 +1023,16 @@ class _FileLoader:
         (the table was empty: every row is new)."""
         table = sql.Identifier(self.source.table)
         cols, s_row = self._columns()
-        rebuild: list[sql.Composable] = []
         if self.result.read >= REBUILD_ROWS:
-            rebuild = _drop_for_load(self.conn, self.source.table)
+            self.rebuild = _drop_for_load(self.conn, self.source.table)
         inserted = self.q(sql.SQL(
             "INSERT INTO {table} ({cols}) SELECT {s_row} FROM {typed} AS s WHERE {accepted}"
         ).format(table=table, cols=cols, s_row=s_row, typed=TYPED,
                  accepted=self._accepted("s"))).rowcount
-        if rebuild:
-            with self.phase("indexes and keys"):
-                for statement in rebuild:
-                    self.q(statement)
+        if self.rebuild:
+            # The primary key now, as the duplicate check (the rest once the rows referenced
+            # are complete: synthesized committees come after the transactions).
+            self.q(self.rebuild.pop(0))
         if inserted:
             self.q("INSERT INTO sunshine.import_change (batch_id, table_name, key, op) "
                    "VALUES (%s, %s, %s, '*')", [self.batch_id, self.source.table, inserted])
@@ -1130,6 +1135,12 @@ def _drop_for_load(conn: psycopg.Connection, table: str) -> list[sql.Composable]
                            ).fetchall()
     indexes = conn.execute(sql_text("imports/indexes_of.sql"), {"table": regclass}).fetchall()
     create: list[sql.Composable] = []
+    # A foreign key cannot be dropped while checks of the tables it joins are pending: the
+    # site's keys are deferred, so rows written earlier in the batch wait to be checked at
+    # commit. Check them now (they pass: the importer quarantined every bad reference), and
+    # defer again afterwards.
+    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    conn.execute("SET CONSTRAINTS ALL DEFERRED")
     for relation, constraint, _ in foreign:
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
             sql.SQL(relation), sql.Identifier(constraint)))

@@ -2,37 +2,64 @@
 
 The end-to-end test imports a batch into PostgreSQL, builds the views in SQL and compares
 each view with `expected_views(batch_dir)`. Nothing here reads the database or shares code
-with the package: the figures are recomputed from the landing files by a second route,
-following domain.md ("The nine views"), so a fault in the import or in a view's SQL shows
-up as a difference.
+with the package: which rows land and what they hold is worked out again from the landing
+files by a second route, following domain.md (the landing format, the site's tables, "The
+nine views") and the site's schema (/work/shared/site/site_schema.sql: its NOT NULL columns,
+length limits, keys, unique constraints and foreign keys, with the widenings the pipeline
+declares), so a fault in the import or in a view's SQL shows up as a difference.
 
-Rows the import must quarantine never reach the views, so they are left out here too: a
-transaction whose CommitteeID, TransactionTypeID, NameID or SubjectCommitteeID names no
-committee, type or name record (bad reference), a committee whose NameID names no record,
-and any row with a value that does not parse (bad value: an impossible date, a malformed id,
-amount or boolean, an amount beyond numeric(12,2), an empty key). When a key repeats in a
-file, every copy is quarantined.
+Which rows land, for an import into an empty database (`SITE_TABLES`, in the order the
+files are applied, each table after those it references):
 
-Values come back as psycopg 3 returns them: int ids and counts, Decimal amounts (two
-places, summed in integer cents), Decimal percentages (one place), datetime.date, bool,
-str, and None for NULL.
+- A row with a bad value is left out: a value that does not parse as its column's type (an
+  impossible or unknown date, a malformed or out-of-range integer, an amount beyond
+  numeric(12,2), a boolean that is not 1/0/true/false), a required value that is empty (the
+  key; Names NameGroupID and EntityTypeID; TransactionTypes IncomeExpenseNeutralID;
+  Transactions CommitteeID, TransactionTypeID, Amount and NameID; candidate_soi Name,
+  Office and FilingDate), or text longer than the site's column holds (after widening).
+- A reference must name a row that landed: Names EntityTypeID and CountyID; every name,
+  party, office, county, cycle and ballot measure of Committees; Transactions CommitteeID,
+  TransactionTypeID, NameID, SubjectCommitteeID (a NameID) and CategoryID. A row whose
+  referenced row was itself left out goes with it (a quarantined name takes its
+  contributions, a quarantined committee its transactions). An IE whose target is a
+  sentinel name (NameID <= 0) that no committee has is left out too (no committee can be
+  made for it: -name_id would not be negative).
+- candidate_soi Office is an office's name: the office_id of the Offices row whose name
+  equals it trimmed and case-insensitively (an exact match first, then the smallest id);
+  an office no row has leaves the statement out.
+- When a key (or a value of the site's other unique constraints: Counties and Parties
+  name, BallotMeasures SOSIdentifier, candidate_soi (Name, office_id, FilingDate)) repeats
+  among the otherwise good rows of a file, every copy is left out.
+- Transactions ModifiesTransactionID must name a transaction that landed; leaving one out
+  can orphan another that amends it, so this repeats until nothing more is left out.
+
+Values are as the site stores them: an empty field is '' in a NOT NULL text column and
+NULL where the column allows it; an empty boolean is false in a NOT NULL boolean column
+(Deleted, CandidateIsIncumbent, BenefitsBallotMeasure). Values come back as psycopg 3
+returns them: int ids and counts, Decimal amounts (two places, summed in integer cents),
+Decimal percentages (one place), datetime.date, bool, str, and None for NULL.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 TOP_N = 10
 RECENT_N = 50
 MAX_ABS_CENTS = 10**12  # numeric(12,2) holds up to 9,999,999,999.99
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# The export's date-times are Arizona local time (no daylight saving time).
+ARIZONA = ZoneInfo("America/Phoenix")
 
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "top_donors_mv": (
@@ -116,32 +143,43 @@ class BadValue(ValueError):
     """A field that is present but cannot be loaded; the import quarantines its row."""
 
 
-_INT = re.compile(r"[+-]?\d+")
-_AMOUNT = re.compile(r"(-?)(\d*)(?:\.(\d{0,2}))?")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
+# PostgreSQL's integer input skips these around the digits; btrim (dates, booleans) only ' '.
+_PG_SPACE = " \t\n\r\v\f"
+_INT = re.compile(r"[+-]?[0-9]+")
+_AMOUNT = re.compile(r"(-?)([0-9]{1,10})(?:\.([0-9]{1,2}))?")
+_ISO_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?: [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)?")
+_US_DATE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{2})(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+_ISO_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?: ([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?)?")
+_US_TIMESTAMP = re.compile(
+    r"([0-9]{2})/([0-9]{2})/([0-9]{2})(?: ([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?")
 _TRUE = {"1", "true"}
 _FALSE = {"0", "false"}
 
 
 def parse_int(text: str) -> int | None:
-    text = text.strip()
-    if not text:
+    """An integer (an id); None for an empty field. Out of PostgreSQL's integer range is bad."""
+    if text == "":
         return None
-    if not _INT.fullmatch(text):
+    stripped = text.strip(_PG_SPACE)
+    if not _INT.fullmatch(stripped):
         raise BadValue(f"not an integer: {text!r}")
-    return int(text)
+    value = int(stripped)
+    if not INT_MIN <= value <= INT_MAX:
+        raise BadValue(f"integer out of range: {text!r}")
+    return value
 
 
 def parse_cents(text: str) -> int | None:
-    """An amount such as '-25.5' as integer cents (-2550)."""
-    text = text.strip()
-    if not text:
+    """An amount such as '-25.5' as integer cents (-2550): at most 10 digits and 2 decimals,
+    a leading minus, nothing else (no plus, no spaces, no bare '.5')."""
+    if text == "":
         return None
     match = _AMOUNT.fullmatch(text)
-    if not match or not (match[2] or match[3]):
+    if not match:
         raise BadValue(f"not an amount: {text!r}")
-    sign, units, fraction = match[1], match[2] or "0", (match[3] or "").ljust(2, "0")
+    sign, units, fraction = match[1], match[2], (match[3] or "").ljust(2, "0")
     cents = int(units) * 100 + int(fraction)
     if cents >= MAX_ABS_CENTS:
         raise BadValue(f"amount out of range: {text!r}")
@@ -149,36 +187,58 @@ def parse_cents(text: str) -> int | None:
 
 
 def parse_bool(text: str) -> bool | None:
-    text = text.strip().lower()
-    if not text:
+    """1/0, true/false in any case, padded with spaces; None for an empty field."""
+    if text == "":
         return None
-    if text in _TRUE:
+    value = text.strip(" ").lower()
+    if value in _TRUE:
         return True
-    if text in _FALSE:
+    if value in _FALSE:
         return False
     raise BadValue(f"not a boolean: {text!r}")
 
 
+def _year(two_digits: str) -> int:
+    year = int(two_digits)
+    return year + (2000 if year < 70 else 1900)
+
+
 def parse_date(text: str) -> date | None:
-    """ISO dates (time ignored) and mdb-export's MM/DD/YY; two-digit years 00-69 are 20xx."""
-    text = text.strip()
-    if not text:
+    """ISO dates (YYYY-MM-DD, time ignored) and mdb-export's MM/DD/YY hh:mm:ss; two-digit
+    years 00-69 are 20xx. Any other spelling, or an impossible date, is bad."""
+    if text == "":
         return None
+    value = text.strip(" ")
     try:
-        if match := _ISO_DATE.fullmatch(text):
+        if match := _ISO_DATE.fullmatch(value):
             return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _US_DATE.fullmatch(text):
-            year = int(match[3])
-            if len(match[3]) == 2:
-                year += 2000 if year < 70 else 1900
-            return date(year, int(match[1]), int(match[2]))
+        if match := _US_DATE.fullmatch(value):
+            return date(_year(match[3]), int(match[1]), int(match[2]))
     except ValueError as error:
         raise BadValue(f"impossible date: {text!r}") from error
     raise BadValue(f"not a date: {text!r}")
 
 
-def parse_text(text: str) -> str | None:
-    return text if text else None
+def parse_timestamp(text: str) -> datetime | None:
+    """The same spellings with their time of day kept (minutes and seconds optional), as an
+    aware datetime in Arizona time."""
+    if text == "":
+        return None
+    value = text.strip(" ")
+    match = _ISO_TIMESTAMP.fullmatch(value)
+    if match:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif match := _US_TIMESTAMP.fullmatch(value):
+        year, month, day = _year(match[3]), int(match[1]), int(match[2])
+    else:
+        raise BadValue(f"not a date and time: {text!r}")
+    hour, minute, second = (int(match[i] or 0) for i in (4, 5, 6))
+    fraction = match[7] if match.re is _ISO_TIMESTAMP else None
+    micro = int((fraction or "").ljust(6, "0")[:6])
+    try:
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=ARIZONA)
+    except ValueError as error:
+        raise BadValue(f"impossible date and time: {text!r}") from error
 
 
 def display_name(last_name: str | None, first_name: str | None) -> str:
@@ -188,80 +248,257 @@ def display_name(last_name: str | None, first_name: str | None) -> str:
     return last_name or first_name or "Unknown"
 
 
-_COLUMNS: dict[str, dict[str, Callable[[str], Any]]] = {
-    "EntityTypes": {"EntityTypeID": parse_int, "EntityTypeName": parse_text},
-    "TransactionTypes": {"TransactionTypeID": parse_int, "IncomeExpenseNeutralID": parse_int},
-    "Names": {
-        "NameID": parse_int,
-        "EntityTypeID": parse_int,
-        "LastName": parse_text,
-        "FirstName": parse_text,
-        "City": parse_text,
-        "State": parse_text,
-    },
-    "Committees": {"CommitteeID": parse_int, "NameID": parse_int, "CandidateNameID": parse_int},
-    "Transactions": {
-        "TransactionID": parse_int,
-        "CommitteeID": parse_int,
-        "TransactionTypeID": parse_int,
-        "TransactionDate": parse_date,
-        "Amount": parse_cents,
-        "NameID": parse_int,
-        "SubjectCommitteeID": parse_int,
-        "IsForBenefit": parse_bool,
-        "Memo": parse_text,
-        "Deleted": parse_bool,
-    },
-    "candidate_soi": {"Name": parse_text},
-}
+# --- the site's tables, as the landing files fill them --------------------------------------
 
-_KEYS = {
-    "EntityTypes": "EntityTypeID",
-    "TransactionTypes": "TransactionTypeID",
-    "Names": "NameID",
-    "Committees": "CommitteeID",
-    "Transactions": "TransactionID",
+INT, AMOUNT, DATE, TIMESTAMP, BOOL, TEXT = "int", "amount", "date", "timestamp", "bool", "text"
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    INT: parse_int, AMOUNT: parse_cents, DATE: parse_date, TIMESTAMP: parse_timestamp,
+    BOOL: parse_bool,
 }
 
 
-def read_table(batch_dir: Path, table: str) -> pd.DataFrame:
-    """A table's wanted columns, parsed; rows with a bad value or no key are left out.
+@dataclass(frozen=True)
+class Field:
+    """One export column and the site's column it lands in."""
 
-    The file and its headers are matched case-insensitively; a missing file is an empty
-    table and a missing column is all NULL.
-    """
-    converters = _COLUMNS[table]
-    files = {path.name.lower(): path for path in Path(batch_dir).iterdir()}
-    path = files.get(f"{table.lower()}.csv")
-    raw = pd.DataFrame()
-    if path is not None and path.stat().st_size > 0:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    headers = {str(header).lstrip("\ufeff").strip().lower(): header for header in raw.columns}
-    fields = [
-        raw[headers[column.lower()]].fillna("").tolist()
-        if column.lower() in headers
-        else [""] * len(raw)
-        for column in converters
-    ]
-    records = []
-    for values in zip(*fields, strict=True):
-        try:
-            records.append(
-                {
-                    column: parse(value)
-                    for (column, parse), value in zip(converters.items(), values, strict=True)
-                }
-            )
-        except BadValue:
-            continue
-    table_frame = pd.DataFrame.from_records(records, columns=list(converters)).astype(object)
-    table_frame = table_frame.where(table_frame.notna(), None)
-    key = _KEYS.get(table)
-    if key is not None:
-        table_frame = table_frame[table_frame[key].notna()]
-        table_frame = table_frame.drop_duplicates(key, keep=False)
-    return table_frame.reset_index(drop=True)
+    header: str
+    kind: str = TEXT
+    required: bool = False
+    length: int | None = None  # text: the most characters the site's column holds
+    nullable: bool = False  # text: NULL (not '') for an empty field
+    if_empty: bool | None = None  # a NOT NULL boolean's value for an empty field
+    references: str | None = None  # a non-empty value must be a key of this table
+    lookup: str | None = None  # a name, stored as the id of the row of this table holding it
 
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    unique: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+
+def _ref(header: str, table: str) -> Field:
+    return Field(header, INT, references=table)
+
+
+def _lookup_table(name: str, singular: str, length: int, *extra: Field,
+                  unique: bool = False) -> Table:
+    return Table(name, (f"{singular}ID",), (
+        Field(f"{singular}ID", INT, required=True),
+        Field(f"{singular}Name", length=length),
+        *extra,
+    ), unique=((f"{singular}Name",),) if unique else ())
+
+
+def _texts(length: int, *headers: str) -> tuple[Field, ...]:
+    return tuple(Field(h, length=length) for h in headers)
+
+
+# The site's schema (NOT NULL, varchar lengths, keys, unique constraints, foreign keys), with
+# the pipeline's widenings: Names state and zip_code, Committees physical_state and
+# physical_zip_code hold 50 characters; Transactions transaction_date may be NULL.
+SITE_TABLES: tuple[Table, ...] = (
+    _lookup_table("EntityTypes", "EntityType", 100),
+    Table("TransactionTypes", ("TransactionTypeID",), (
+        Field("TransactionTypeID", INT, required=True),
+        Field("TransactionTypeName", length=200),
+        Field("IncomeExpenseNeutralID", INT, required=True),
+    )),
+    _lookup_table("Counties", "County", 50, unique=True),
+    _lookup_table("Parties", "Party", 100, Field("PartyAbbreviation", length=10), unique=True),
+    _lookup_table("Offices", "Office", 200, Field("OfficeType", length=50)),
+    _lookup_table("Cycles", "Cycle", 10, Field("CycleBeginDate", TIMESTAMP),
+                  Field("CycleEndDate", TIMESTAMP)),
+    _lookup_table("Categories", "Category", 100),
+    Table("BallotMeasures", ("BallotMeasureID",), (
+        Field("BallotMeasureID", INT, required=True),
+        Field("SOSIdentifier", length=50),
+        Field("MeasureNumber", length=10, nullable=True),
+        Field("ShortTitle", length=500),
+        Field("OfficialTitle", nullable=True),
+    ), unique=(("SOSIdentifier",),)),
+    Table("Names", ("NameID",), (
+        Field("NameID", INT, required=True),
+        Field("NameGroupID", INT, required=True),
+        Field("EntityTypeID", INT, required=True, references="EntityTypes"),
+        *_texts(255, "LastName", "FirstName", "MiddleName"),
+        Field("Suffix", length=50),
+        *_texts(255, "Address1", "Address2"),
+        Field("City", length=100),
+        Field("State", length=50),
+        Field("ZipCode", length=50),
+        _ref("CountyID", "Counties"),
+        *_texts(255, "Occupation", "Employer"),
+    )),
+    Table("Committees", ("CommitteeID",), (
+        Field("CommitteeID", INT, required=True),
+        Field("NameID", INT, required=True, references="Names"),
+        _ref("ChairpersonNameID", "Names"),
+        _ref("TreasurerNameID", "Names"),
+        _ref("CandidateNameID", "Names"),
+        _ref("CandidatePartyID", "Parties"),
+        _ref("CandidateOfficeID", "Offices"),
+        _ref("CandidateCountyID", "Counties"),
+        Field("CandidateIsIncumbent", BOOL, if_empty=False),
+        _ref("CandidateCycleID", "Cycles"),
+        _ref("SponsorNameID", "Names"),
+        Field("SponsorType", length=100),
+        Field("SponsorRelationship", length=255),
+        _ref("BallotMeasureID", "BallotMeasures"),
+        Field("BenefitsBallotMeasure", BOOL, if_empty=False),
+        Field("OrganizationDate", DATE),
+        Field("TerminationDate", DATE),
+        *_texts(255, "PhysicalAddress1", "PhysicalAddress2"),
+        Field("PhysicalCity", length=100),
+        Field("PhysicalState", length=50),
+        Field("PhysicalZipCode", length=50),
+        *_texts(255, "FinancialInstitution1", "FinancialInstitution2", "FinancialInstitution3"),
+    )),
+    Table("Transactions", ("TransactionID",), (
+        Field("TransactionID", INT, required=True),
+        Field("CommitteeID", INT, required=True, references="Committees"),
+        Field("TransactionTypeID", INT, required=True, references="TransactionTypes"),
+        Field("TransactionDate", DATE),
+        Field("Amount", AMOUNT, required=True),
+        Field("NameID", INT, required=True, references="Names"),
+        _ref("SubjectCommitteeID", "Names"),
+        Field("IsForBenefit", BOOL),
+        _ref("CategoryID", "Categories"),
+        Field("Memo"),
+        Field("AccountType", length=50),
+        _ref("ModifiesTransactionID", "Transactions"),
+        Field("Deleted", BOOL, if_empty=False),
+    )),
+    Table("candidate_soi", ("Name", "Office", "FilingDate"), (
+        Field("Name", required=True, length=255),
+        Field("Office", required=True, lookup="Offices"),
+        Field("Party", length=100, nullable=True),
+        Field("Phone", length=100),
+        Field("Email", length=254),
+        Field("FilingDate", DATE, required=True),
+        Field("SourceURL", length=500, nullable=True),
+    )),
+)
+
+
+def _raw_rows(batch_dir: Path, file: str) -> list[dict[str, str]]:
+    """The file's records as {lower-case header: field}; a missing file has none. The file
+    and its headers are matched case-insensitively, headers trimmed (and a BOM dropped)."""
+    files = {path.name.lower(): path for path in Path(batch_dir).iterdir() if path.is_file()}
+    path = files.get(file.lower())
+    if path is None or path.stat().st_size == 0:
+        return []
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    headers = [str(header).lstrip("\ufeff").strip().lower() for header in raw.columns]
+    return [dict(zip(headers, values, strict=True))
+            for values in raw.itertuples(index=False, name=None)]
+
+
+def _value(field: Field, text: str) -> Any:
+    """The field's value as the site stores it (before references are checked)."""
+    if text == "" and field.required:
+        raise BadValue(f"{field.header}: required value is missing")
+    if field.lookup is not None:
+        return text  # resolved against the lookup table by the caller
+    if field.kind == TEXT:
+        if field.length is not None and len(text) > field.length:
+            raise BadValue(f"{field.header}: longer than {field.length} characters")
+        return None if text == "" and field.nullable else text
+    value = _PARSERS[field.kind](text)
+    if value is None and field.if_empty is not None:
+        return field.if_empty
+    return value
+
+
+class _Lookup:
+    """Names of a lookup table's rows: trimmed, case-insensitive; an exact match wins, then
+    the smallest id."""
+
+    def __init__(self, rows: list[dict[str, Any]], key: str, name: str) -> None:
+        self.rows = sorted((row[key], row[name]) for row in rows)
+
+    def __call__(self, text: str) -> int:
+        wanted = text.strip(" ").lower()
+        matches = [(name != text, key) for key, name in self.rows
+                   if name.strip(" ").lower() == wanted]
+        if not matches:
+            raise BadValue(f"unknown name: {text!r}")
+        return min(matches)[1]
+
+
+def _repeated(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> set[tuple]:
+    counts: dict[tuple, int] = {}
+    for row in rows:
+        value = tuple(row[c] for c in columns)
+        counts[value] = counts.get(value, 0) + 1
+    return {value for value, n in counts.items() if n > 1}
+
+
+def _without_repeats(rows: list[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
+    """Every copy of a key, or of a unique value, that more than one row holds is left out."""
+    for columns in (table.key, *table.unique):
+        repeated = _repeated(rows, columns)
+        rows = [row for row in rows if tuple(row[c] for c in columns) not in repeated]
+    return rows
+
+
+def _self_references_hold(rows: list[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
+    """Rows referencing the table's own key must name a row that lands; repeated until
+    nothing more is left out."""
+    own = [f.header for f in table.fields if f.references == table.name]
+    while own:
+        keys = {row[table.key[0]] for row in rows}
+        kept = [row for row in rows if all(row[h] is None or row[h] in keys for h in own)]
+        if len(kept) == len(rows):
+            break
+        rows = kept
+    return rows
+
+
+def landed_rows(batch_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each site table's rows after importing `batch_dir` into an empty database, as
+    {export header: value as the site stores it} (candidate_soi Office: the office_id)."""
+    landed: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, set] = {}
+    for table in SITE_TABLES:
+        lookups = {f.header: _lookup_of(landed, f.lookup) for f in table.fields if f.lookup}
+        committee_names = {row["NameID"] for row in landed.get("Committees", [])}
+        rows = []
+        for raw in _raw_rows(batch_dir, table.file):
+            try:
+                row = {f.header: _value(f, raw.get(f.header.lower(), "")) for f in table.fields}
+                for header, lookup in lookups.items():
+                    row[header] = lookup(row[header])
+            except BadValue:
+                continue
+            if not all(row[f.header] is None or row[f.header] in keys[f.references]
+                       for f in table.fields
+                       if f.references is not None and f.references != table.name):
+                continue
+            subject = row.get("SubjectCommitteeID") if table.name == "Transactions" else None
+            if subject is not None and subject <= 0 and subject not in committee_names:
+                continue  # a sentinel target no committee has: no committee can be made
+            rows.append(row)
+        rows = _self_references_hold(rows, table)
+        rows = _self_references_hold(_without_repeats(rows, table), table)
+        landed[table.name] = rows
+        keys[table.name] = {row[table.key[0]] for row in rows}
+    return landed
+
+
+def _lookup_of(landed: dict[str, list[dict[str, Any]]], name: str) -> _Lookup:
+    """A lookup table's names (its second column) to its key."""
+    (table,) = (t for t in SITE_TABLES if t.name == name)
+    return _Lookup(landed[name], table.key[0], table.fields[1].header)
+
+
+# --- the views ---------------------------------------------------------------------------------
 
 def _money(cents: Any) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
@@ -275,8 +512,8 @@ def _day(ordinal: Any) -> date | None:
     return None if pd.isna(ordinal) else date.fromordinal(int(ordinal))
 
 
-def _optional(value: Any) -> Any:
-    return None if value is None or value is pd.NA else value
+def _optional_bool(value: Any) -> bool | None:
+    return None if value is None or value is pd.NA else bool(value)
 
 
 def _percentage(part: int, whole: int) -> Decimal | None:
@@ -295,23 +532,25 @@ def _top(rows: list[tuple], amount_index: int) -> list[tuple]:
 class _Names:
     """Display names of name records and of committees, real or synthesized."""
 
-    def __init__(self, names: pd.DataFrame, committees: pd.DataFrame) -> None:
-        self.records = {int(row.NameID): row for row in names.itertuples(index=False)}
-        self.committees = {
-            int(row.CommitteeID): (row.NameID, row.CandidateNameID)
-            for row in committees.itertuples(index=False)
-        }
+    def __init__(self, names: Iterable[dict[str, Any]],
+                 committees: Iterable[dict[str, Any]]) -> None:
+        self.records = {row["NameID"]: row for row in names}
+        self.committees = {row["CommitteeID"]: (row["NameID"], row["CandidateNameID"])
+                           for row in committees}
         by_name: dict[int, int] = {}
         for committee_id, (name_id, _) in sorted(self.committees.items()):
-            if name_id is not None:
-                by_name.setdefault(int(name_id), committee_id)
+            by_name.setdefault(name_id, committee_id)
         self.committee_by_name = by_name
 
     def of_name(self, name_id: int | None) -> str:
         record = self.records.get(name_id) if name_id is not None else None
-        return "Unknown" if record is None else display_name(record.LastName, record.FirstName)
+        if record is None:
+            return "Unknown"
+        return display_name(record["LastName"], record["FirstName"])
 
     def resolve_subject(self, name_id: int) -> int:
+        """SubjectCommitteeID (a NameID) → the name's smallest committee, else the committee
+        synthesized for it (-name_id)."""
         return self.committee_by_name.get(name_id, -name_id)
 
     def of_committee(self, committee_id: int) -> str:
@@ -326,60 +565,44 @@ class _Names:
         return self.of_name(candidate_id)
 
 
-def _live_transactions(
-    transactions: pd.DataFrame,
-    committees: pd.DataFrame,
-    income_types: set[int],
-    known_types: set[int],
-    known_names: set[int],
-) -> pd.DataFrame:
-    """Rows the importer accepts (references to a known committee, transaction type and name
-    records, as issue #3 demands; anything else is quarantined), then the live ones."""
-    def known_or_empty(column: pd.Series, known: set[int]) -> pd.Series:
-        return column.isna() | column.isin(known)
-
-    loaded = transactions[
-        transactions["CommitteeID"].isin(set(committees["CommitteeID"]))
-        & transactions["TransactionTypeID"].isin(known_types)
-        & known_or_empty(transactions["NameID"], known_names)
-        & known_or_empty(transactions["SubjectCommitteeID"], known_names)
-    ]
-    live = loaded[loaded["Deleted"].map(lambda deleted: deleted is not True).astype(bool)]
-    frame = pd.DataFrame(
+def _live_transactions(transactions: list[dict[str, Any]], income_types: set[int]
+                       ) -> pd.DataFrame:
+    """The landed transactions that are not flagged deleted."""
+    live = [row for row in transactions if not row["Deleted"]]
+    return pd.DataFrame(
         {
-            "transaction_id": live["TransactionID"].astype("Int64"),
-            "committee_id": live["CommitteeID"].astype("Int64"),
-            "entity_id": live["NameID"].astype("Int64"),
-            "subject_name_id": live["SubjectCommitteeID"].astype("Int64"),
-            "cents": live["Amount"].astype("Int64"),
-            "day": live["TransactionDate"]
-            .map(lambda day: None if day is None else day.toordinal())
-            .astype("Int64"),
-            "is_for_benefit": live["IsForBenefit"].astype("boolean"),
-            "memo": live["Memo"],
-            "is_income": live["TransactionTypeID"].isin(income_types),
+            "transaction_id": pd.array([r["TransactionID"] for r in live], dtype="Int64"),
+            "committee_id": pd.array([r["CommitteeID"] for r in live], dtype="Int64"),
+            "entity_id": pd.array([r["NameID"] for r in live], dtype="Int64"),
+            "subject_name_id": pd.array([r["SubjectCommitteeID"] for r in live], dtype="Int64"),
+            "cents": pd.array([r["Amount"] for r in live], dtype="Int64"),
+            "day": pd.array([None if r["TransactionDate"] is None
+                             else r["TransactionDate"].toordinal() for r in live],
+                            dtype="Int64"),
+            "is_for_benefit": pd.array([r["IsForBenefit"] for r in live], dtype="boolean"),
+            "memo": pd.Series([r["Memo"] for r in live], dtype=object),
+            "is_income": pd.array([r["TransactionTypeID"] in income_types for r in live],
+                                  dtype=bool),
         }
     )
-    return frame.reset_index(drop=True)
 
 
 def _donor_views(live: pd.DataFrame, names: _Names, entity_types: dict) -> dict[str, list]:
     contributions = live[live["subject_name_id"].isna() & live["is_income"]]
-    contributions = contributions[contributions["entity_id"].fillna(0) > 0]
+    contributions = contributions[contributions["entity_id"] > 0]
     totals = contributions.groupby("entity_id").agg(
-        cents=("cents", lambda cents: cents.fillna(0).sum()), count=("cents", "size")
+        cents=("cents", "sum"), count=("cents", "size")
     )
     rows = []
     for entity_id, total in totals.iterrows():
         record = names.records.get(int(entity_id))
-        type_id = None if record is None else record.EntityTypeID
         rows.append(
             (
                 int(entity_id),
                 names.of_name(int(entity_id)),
-                None if record is None else record.City,
-                None if record is None else record.State,
-                entity_types.get(type_id),
+                None if record is None else record["City"],
+                None if record is None else record["State"],
+                None if record is None else entity_types.get(record["EntityTypeID"]),
                 _money(total["cents"]),
                 int(total["count"]),
             )
@@ -480,8 +703,8 @@ def _recent_expenditures(ie: pd.DataFrame, names: _Names) -> list[tuple]:
             int(row.transaction_id),
             _optional_money(row.cents),
             _day(row.day),
-            _optional(row.memo),
-            _optional(row.is_for_benefit),
+            row.memo,
+            _optional_bool(row.is_for_benefit),
             names.of_committee(int(row.committee_id)),
             names.of_committee(int(row.subject_committee_id)),
             names.candidate_of_committee(int(row.subject_committee_id)),
@@ -493,39 +716,30 @@ def _recent_expenditures(ie: pd.DataFrame, names: _Names) -> list[tuple]:
 def expected_views(batch_dir: Path) -> dict[str, list[tuple]]:
     """Each view's rows after importing `batch_dir` into an empty database, sorted by
     VIEW_SORT_KEYS, columns in VIEW_COLUMNS order."""
-    entity_types = read_table(batch_dir, "EntityTypes")
-    transaction_types = read_table(batch_dir, "TransactionTypes")
-    name_records = read_table(batch_dir, "Names")
-    known_names = set(name_records["NameID"])
-    committees = read_table(batch_dir, "Committees")
-    # A committee must name an existing name record (the importer quarantines it otherwise).
-    committees = committees[committees["NameID"].isin(known_names)]
-    statements = read_table(batch_dir, "candidate_soi")
-    names = _Names(name_records, committees)
-    income_types = set(
-        transaction_types.loc[transaction_types["IncomeExpenseNeutralID"] == 1, "TransactionTypeID"]
-    )
-    live = _live_transactions(read_table(batch_dir, "Transactions"), committees, income_types,
-                              set(transaction_types["TransactionTypeID"]), known_names)
+    landed = landed_rows(batch_dir)
+    names = _Names(landed["Names"], landed["Committees"])
+    income_types = {row["TransactionTypeID"] for row in landed["TransactionTypes"]
+                    if row["IncomeExpenseNeutralID"] == 1}
+    live = _live_transactions(landed["Transactions"], income_types)
     ie = live[live["subject_name_id"].notna()].copy()
-    ie["subject_committee_id"] = (
-        ie["subject_name_id"].map(lambda name_id: names.resolve_subject(int(name_id)))
-    ).astype("Int64")
-    type_names = dict(
-        zip(entity_types["EntityTypeID"], entity_types["EntityTypeName"], strict=True)
-    )
+    ie["subject_committee_id"] = pd.array(
+        [names.resolve_subject(int(name_id)) for name_id in ie["subject_name_id"]],
+        dtype="Int64")
+    type_names = {row["EntityTypeID"]: row["EntityTypeName"] for row in landed["EntityTypes"]}
 
     views = _donor_views(live, names, type_names)
     views |= _ie_views(ie, names)
     views["mv_dashboard_recent_expenditures"] = _recent_expenditures(ie, names)
-    candidate_committees = int(committees["CandidateNameID"].notna().sum())
+    candidate_committees = sum(row["CandidateNameID"] is not None
+                               for row in landed["Committees"])
+    statements = len(landed["candidate_soi"])  # new statements start uncontacted, no pledge
     views["dashboard_aggregations"] = [
         (
-            _money(ie["cents"].abs().fillna(0).sum()),
+            _money(ie["cents"].abs().sum()),
             candidate_committees,
             len(ie),
-            len(statements),
-            len(statements),
+            statements,
+            statements,
             0,
         )
     ]

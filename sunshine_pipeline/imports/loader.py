@@ -897,11 +897,14 @@ class _FileLoader:
         be known); so is a row whose unique value the table holds under another key that the
         file does not change."""
         rejected = 0
+        stored = dict(zip((c.name for c in self.source.columns), self._values("t"),
+                          strict=True))
         for names, what in ((self.source.key, "duplicate key in this file"),
                             *((u, "duplicate value in this file") for u in self.source.unique)):
-            cols = sql.SQL(", ").join(sql.Identifier(k) for k in names)
+            # Compared as stored: '' in a NOT NULL text column collides; NULLs never do.
+            cols = sql.SQL(", ").join(stored[k] for k in names)
             not_null = sql.SQL(" AND ").join(
-                sql.SQL("t.{} IS NOT NULL").format(sql.Identifier(k)) for k in names)
+                sql.SQL("{} IS NOT NULL").format(stored[k]) for k in names)
             rejected += self._reject(sql.SQL(
                 "SELECT t.rn, %s AS column_name, %s AS reason FROM {typed} AS t "
                 "WHERE {accepted} AND {not_null} AND ({cols}) IN (SELECT {cols} FROM {typed} "
@@ -913,7 +916,8 @@ class _FileLoader:
         other = sql.SQL(" AND ").join(sql.SQL("o.{k} = b.{k}").format(k=sql.Identifier(k))
                                       for k in self.source.key)
         for names in self.source.unique:
-            same = sql.SQL(" AND ").join(sql.SQL("b.{k} = t.{k}").format(k=sql.Identifier(k))
+            same = sql.SQL(" AND ").join(sql.SQL("b.{} = {}").format(sql.Identifier(k),
+                                                                     stored[k])
                                          for k in names)
             rejected += self._reject(sql.SQL(
                 "SELECT t.rn, %s AS column_name, %s AS reason FROM {typed} AS t "
@@ -974,17 +978,20 @@ class _FileLoader:
             self.check_self_references()
             self.first_load()
         else:
+            # In the same order as a first load: a row with a bad reference is not one of the
+            # "otherwise good" rows among which duplicates are counted.
+            self.check_self_references()
             self.check_duplicates()
             self.check_self_references()
             self.apply_changes()
 
-    def _values(self) -> list[sql.Composable]:
-        """Each imported column's value from typed/delta row `s`, as the site stores it: an
-        empty field is '' in a NOT NULL text column and the declared value in a NOT NULL
+    def _values(self, alias: str = "s") -> list[sql.Composable]:
+        """Each imported column's value from typed/delta row `alias`, as the site stores it:
+        an empty field is '' in a NOT NULL text column and the declared value in a NOT NULL
         boolean (deleted → false)."""
         values = []
         for c in self.source.columns:
-            value = sql.SQL("s.{}").format(sql.Identifier(c.name))
+            value = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(c.name))
             if c.if_empty is not None:
                 value = sql.SQL("coalesce({}, {})").format(value, sql.Literal(c.if_empty))
             elif c.type == TEXT and self.live.get(c.name, (False, None))[0]:

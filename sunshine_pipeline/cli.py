@@ -1,4 +1,4 @@
-"""`sunshine`: the command line (generate, import, demo, refresh, status, dev, stop)."""
+"""`sunshine`: the command line (generate, import, adopt, demo, refresh, status, dev, stop)."""
 
 from __future__ import annotations
 
@@ -148,6 +148,44 @@ def cmd_status(args: argparse.Namespace) -> int:
     return _print_status()
 
 
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """Check the live database against what the pipeline needs, then (unless --dry-run) adopt
+    it: one line per finding, then the outcome; exit 2 on a blocking incompatibility."""
+    from sunshine_pipeline.adopt import AdoptionRefused, adopt
+
+    with resources.connect() as conn:
+        try:
+            report = adopt(conn, dry_run=args.dry_run)
+        except AdoptionRefused as exc:
+            for finding in exc.findings:
+                print(f"{finding}{'  [blocking]' if finding.blocking else ''}")
+            print(f"refused: {len(exc.incompatibilities)} blocking incompatibilities; "
+                  "nothing was changed", file=sys.stderr)
+            return 2
+    for finding in report.findings:
+        print(f"{finding}{'  [blocking]' if finding.blocking else ''}")
+    if report.dry_run:
+        verdict = (f"{len(report.blocking)} blocking incompatibilities: adoption would be "
+                   "refused" if report.blocking else "no blocking incompatibility: "
+                   "`sunshine adopt` would adopt this database")
+        print(f"dry run, nothing changed: {verdict}")
+        return 2 if report.blocking else 0
+    if report.views:
+        print(_table([[v.view, v.before, v.mode + (f" with {v.swapped_with}"
+                                                   if v.swapped_with else ""),
+                       "" if v.row_count is None else f"{v.row_count:,}"]
+                      for v in report.views], ["view", "before", "adoption", "rows"]))
+    for w in report.widenings:
+        print(f"{w.table}.{w.column}: {w.before} -> {w.after} "
+              f"{'applied' if w.applied else 'still pending'}, {w.rows_needing} rows needed it")
+    if not report.changed_anything:
+        print(f"already adopted: nothing to do ({report.duration_s:.1f}s)")
+    else:
+        print(f"adopted in {report.duration_s:.1f}s: replaced "
+              f"{', '.join(report.replaced) or 'no old view'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from sunshine_pipeline import deploy
     from sunshine_pipeline.definitions import build_definitions
@@ -205,6 +243,12 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="import even if this content landed")
     i.add_argument("--dry-run", action="store_true", help="validate and count, change nothing")
     i.set_defaults(func=cmd_import)
+
+    a = sub.add_parser("adopt", help="check the live database, then take it over: old views "
+                       "replaced by swap, columns widened")
+    a.add_argument("--dry-run", action="store_true",
+                   help="report every incompatibility and what adoption would do; change nothing")
+    a.set_defaults(func=cmd_adopt)
 
     d = sub.add_parser("demo", help="generate a small batch, import it, build the nine views")
     d.add_argument("--transactions", type=int, default=100_000)

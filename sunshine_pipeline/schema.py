@@ -13,12 +13,18 @@
 All of it is hashed into sunshine.schema_version; when the hash matches (and no widening is
 pending), nothing runs, so every entry point (import, view refresh, CLI) can call
 `ensure_schema` cheaply.
+
+The first run against a database the site already runs (its tables are there, the pipeline's
+schema is not, or the old system's views are still in place) is an adoption instead
+(adopt.py): the site's tables are checked before anything changes, and the old views are
+replaced before the widenings that they block are applied.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 import psycopg
 from psycopg import errors, sql
@@ -86,12 +92,28 @@ def widening_target(w: Widening, current: str) -> str:
     return w.to + (" NOT NULL" if current.endswith(" NOT NULL") else "")
 
 
+def varchar_length(definition: str) -> int | None:
+    """n of a 'character varying(n)' definition (NOT NULL or not); None for any other."""
+    match = re.fullmatch(r"character varying\((\d+)\)", definition.removesuffix(" NOT NULL"))
+    return int(match[1]) if match else None
+
+
+def widening_pending(w: Widening, current: str) -> bool:
+    """True when the live column (`current`) is still narrower than `w` makes it: NOT NULL for
+    a dropped NOT NULL, a shorter character varying for a longer one. A column the site has
+    already made wider, or of another type, is left as it is (never narrowed)."""
+    if w.to is None:
+        return current.endswith(" NOT NULL")
+    length, target = varchar_length(current), varchar_length(w.to)
+    return length is not None and target is not None and length < target
+
+
 def pending_widenings(conn: psycopg.Connection) -> list[Widening]:
     """Widenings the live columns do not have yet."""
     pending = []
     for w in WIDENINGS:
         current = live_definition(conn, w.table, w.column)
-        if current is not None and current != widening_target(w, current):
+        if current is not None and widening_pending(w, current):
             pending.append(w)
     return pending
 
@@ -128,12 +150,27 @@ def apply_widenings(conn: psycopg.Connection) -> list[Widening]:
 def ensure_schema(conn: psycopg.Connection) -> bool:
     """Create or update the site's missing tables, the pipeline's schema, the widenings and
     the change triggers when any of them changed; returns True when it ran. Safe to run at
-    any time, from any number of processes."""
+    any time, from any number of processes. On the first run against a database the site
+    already runs it adopts the database (adopt.adopt), which raises AdoptionRefused, having
+    changed nothing, when the site's tables are not what the pipeline needs."""
     wanted = schema_hash()
     with conn.transaction():
         current = _current_hash(conn)
     if current == wanted:
         return False
+    if current is None:
+        from sunshine_pipeline import adopt  # adopt builds on this module
+
+        if adopt.adoption_needed(conn):
+            adopt.adopt(conn, dry_run=False)
+            return True
+    return migrate(conn)
+
+
+def migrate(conn: psycopg.Connection) -> bool:
+    """The work of ensure_schema (steps 1-4 of the module docstring), without the adoption
+    check; returns True when it ran."""
+    wanted = schema_hash()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
         if _current_hash(conn) == wanted:

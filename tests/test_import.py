@@ -408,3 +408,22 @@ def test_unknown_export_files_are_kept_even_when_tables_are_selected(
         "ORDER BY row_number").fetchall()
     assert rows == [("Reports.csv", 2, {"ReportID": "7", "ReportName": "Q1, 2024"}),
                     ("Reports.csv", 3, {"ReportID": "8", "ReportName": "Q2"})]
+
+
+def test_rows_that_trade_unique_values_land(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """The site's unique constraints are checked row by row: two ballot measures that swap
+    SOS identifiers, and a new one taking the identifier an updated one gave up, land (a
+    placeholder frees each value first, inside the batch's transaction)."""
+    header = "BallotMeasureID,SOSIdentifier,MeasureNumber,ShortTitle,OfficialTitle\n"
+    first = write_batch(tmp_path / "a", {"BallotMeasures.csv": header + (
+        "1,I-01-2024,,A,\n2,I-02-2024,,B,\n3,I-03-2024,,C,\n")})
+    second = write_batch(tmp_path / "b", {"BallotMeasures.csv": header + (
+        "1,I-02-2024,,A,\n2,I-01-2024,,B,\n3,I-04-2024,,C,\n4,I-03-2024,,D,\n")})
+    import_batch(conn, first)
+    result = import_batch(conn, second)
+    assert result.counts()["BallotMeasures.csv"] == {
+        "read": 4, "inserted": 1, "updated": 3, "deleted": 0, "unchanged": 0,
+        "quarantined": 0, "synthesized_committees": 0}
+    assert conn.execute('SELECT ballot_measure_id, sos_identifier FROM "BallotMeasures" '
+                        "ORDER BY 1").fetchall() == [
+        (1, "I-02-2024"), (2, "I-01-2024"), (3, "I-04-2024"), (4, "I-03-2024")]

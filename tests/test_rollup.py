@@ -65,6 +65,15 @@ def a_donor(conn: psycopg.Connection, offset: int = 0) -> int:
                         "OFFSET %s LIMIT 1", [offset]).fetchone()[0]
 
 
+def insert_name(conn: psycopg.Connection, name_id: int, entity_type: int) -> None:
+    """A name record with the site's NOT NULL columns (empty text where nothing is known)."""
+    conn.execute(
+        'INSERT INTO "Names" (name_id, name_group_id, entity_type_id, last_name, first_name, '
+        "middle_name, suffix, address1, address2, city, state, zip_code, occupation, employer) "
+        "VALUES (%s, %s, %s, 'Newcomer', 'Ada', '', '', '', '', 'Tucson', 'AZ', '', '', '')",
+        [name_id, name_id, entity_type])
+
+
 def test_the_rollup_follows_every_kind_of_write(loaded) -> None:
     conn = loaded
     assert_rollup_is_exact(conn)
@@ -80,28 +89,47 @@ def test_the_rollup_follows_every_kind_of_write(loaded) -> None:
     conn.execute('DELETE FROM "Transactions" WHERE entity_id = %s', [other])
     assert_rollup_is_exact(conn)
     # A new donor whose name record arrives after the contribution, then changes, then goes.
+    # The site's foreign keys are checked at commit: the name arrives later in the
+    # contribution's own transaction, and goes in the same transaction as its last reference
+    # (the rollup is exact at every step in between).
     new_id = conn.execute('SELECT max(name_id) + 1 FROM "Names"').fetchone()[0]
-    conn.execute(
-        'INSERT INTO "Transactions" (transaction_id, committee_id, transaction_type_id, '
-        "transaction_date, amount, entity_id, deleted) SELECT max(transaction_id) + 1, %s, "
-        '%s, DATE \'2026-01-02\', 75.00, %s, false FROM "Transactions"',
-        [committee, income_type, new_id])
-    assert_rollup_is_exact(conn)
     entity_type = conn.execute('SELECT min(entity_type_id) FROM "EntityTypes"').fetchone()[0]
-    conn.execute('INSERT INTO "Names" (name_id, entity_type_id, last_name, first_name, city, '
-                 "state) VALUES (%s, %s, 'Newcomer', 'Ada', 'Tucson', 'AZ')",
-                 [new_id, entity_type])
-    assert_rollup_is_exact(conn)
+    with conn.transaction():
+        conn.execute(
+            'INSERT INTO "Transactions" (transaction_id, committee_id, transaction_type_id, '
+            "transaction_date, amount, entity_id, memo, account_type, deleted) SELECT "
+            "max(transaction_id) + 1, %s, %s, DATE '2026-01-02', 75.00, %s, '', '', false "
+            'FROM "Transactions"', [committee, income_type, new_id])
+        assert_rollup_is_exact(conn)
+        insert_name(conn, new_id, entity_type)
+        assert_rollup_is_exact(conn)
     conn.execute('UPDATE "Names" SET city = \'Flagstaff\', last_name = \'Renamed\' '
                  "WHERE name_id IN (%s, %s)", [new_id, donor])
     assert_rollup_is_exact(conn)
-    # EntityTypes: a type renamed, and one removed.
+    # EntityTypes: a type renamed, and one removed (a type of its own, held by the new donor
+    # alone, so that it can go: the type, then the name, then the contribution).
     conn.execute('UPDATE "EntityTypes" SET name = name || \' (renamed)\' '
                  "WHERE entity_type_id = %s", [entity_type])
     assert_rollup_is_exact(conn)
-    conn.execute('DELETE FROM "EntityTypes" WHERE entity_type_id = %s', [entity_type])
+    own_type = conn.execute('INSERT INTO "EntityTypes" (entity_type_id, name) SELECT '
+                            "max(entity_type_id) + 1, 'Newcomers' FROM \"EntityTypes\" "
+                            "RETURNING entity_type_id").fetchone()[0]
+    conn.execute('UPDATE "Names" SET entity_type_id = %s WHERE name_id = %s',
+                 [own_type, new_id])
     assert_rollup_is_exact(conn)
-    conn.execute('DELETE FROM "Names" WHERE name_id = %s', [new_id])
+    with conn.transaction():
+        conn.execute('DELETE FROM "EntityTypes" WHERE entity_type_id = %s', [own_type])
+        assert_rollup_is_exact(conn)
+        conn.execute('DELETE FROM "Names" WHERE name_id = %s', [new_id])
+        assert_rollup_is_exact(conn)
+        conn.execute('DELETE FROM "Transactions" WHERE entity_id = %s', [new_id])
+        assert_rollup_is_exact(conn)
+    # A type many donors hold can go only with them (the foreign keys); inside such a
+    # transaction, rolled back here, every one of them has lost its type's name.
+    with conn.transaction() as tx:
+        conn.execute('DELETE FROM "EntityTypes" WHERE entity_type_id = %s', [entity_type])
+        assert_rollup_is_exact(conn)
+        raise psycopg.Rollback(tx)
     assert_rollup_is_exact(conn)
     # A rolled-back write leaves the rollup as it was.
     with pytest.raises(psycopg.errors.DivisionByZero), conn.transaction():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline.definitions import build_definitions
-from sunshine_pipeline.imports.catalog import SOURCES_BY_TABLE
+from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.jobs import REFRESH_TAGS
 from sunshine_pipeline.resources import WarehouseResource
@@ -27,8 +28,21 @@ from sunshine_pipeline.sensors import (
 from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
 from tests.test_oracle import write_handmade_batch
 
-HANDMADE_TABLES = ["EntityTypes", "TransactionTypes", "Offices", "Names", "Committees",
-                   "Transactions", "candidate_soi"]
+# A statement of interest the hand-made batch does not hold (a batch appends it).
+NEWCOMER = "Newcomer,Mayor,IND,,,2024-03-01,https://example.org/9\n"
+
+
+def batch_tables(batch: Path) -> list[str]:
+    """The tables whose files the batch holds, in the catalog's order."""
+    return [s.table for s in SOURCES if (batch / s.file).exists()]
+
+
+def soi_total(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone()[0]
+
+
+def soi_rows(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM candidate_soi").fetchone()[0]
 
 
 def sensor_definitions(warehouse: WarehouseResource) -> dg.Definitions:
@@ -115,11 +129,11 @@ def test_one_batch_is_requested_once_across_repeats_and_restarts(
         "batch_dir": str(batch)}}}}
     assert request.tags == {**REFRESH_TAGS, BATCH_TAG: "batch-001",
                             "dagster/sensor_name": "landing_batch_sensor"}
-    assert request.asset_selection == [dg.AssetKey(t) for t in HANDMADE_TABLES] + [
+    assert request.asset_selection == [dg.AssetKey(t) for t in batch_tables(batch)] + [
         dg.AssetKey(v.name) for v in VIEWS]
     assert json.loads(data.cursor) == ["batch-001"]
     assert execute(defs, "ingest_batch_job", request, instance).success
-    assert conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone() == (3,)
+    assert soi_total(conn) == soi_rows(conn) > 0
 
     repeat = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert repeat.run_requests == []
@@ -137,11 +151,12 @@ def test_batch_selects_only_its_tables_and_the_views_downstream(
     base = make_ready(write_handmade_batch(landing / "base"))
     data = tick(landing_batch_sensor, instance, defs, warehouse, None)
     assert execute(defs, "ingest_batch_job", data.run_requests[0], instance).success
+    before = soi_total(conn)
     soi = landing / "soi-only"
     soi.mkdir()
     shutil.copy(base / "candidate_soi.csv", soi / "CANDIDATE_SOI.CSV")
     with (soi / "CANDIDATE_SOI.CSV").open("a", encoding="utf-8") as f:
-        f.write("Newcomer,Mayor,IND,,,,https://example.org/4\n")
+        f.write(NEWCOMER)
     make_ready(soi)
 
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
@@ -153,7 +168,7 @@ def test_batch_selects_only_its_tables_and_the_views_downstream(
     assert result.success
     assert {e.asset_key for e in result.get_asset_materialization_events()} == set(
         request.asset_selection)
-    assert conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone() == (4,)
+    assert soi_total(conn) == before + 1 == soi_rows(conn)
 
 
 def test_half_copied_batch_waits_for_ready(landing, instance, defs, warehouse) -> None:
@@ -161,7 +176,9 @@ def test_half_copied_batch_waits_for_ready(landing, instance, defs, warehouse) -
     copying = write_handmade_batch(landing / "batch-002")
     (landing / "not-a-batch.csv").write_text("x\n")
     (landing / "unknown").mkdir()
-    (landing / "unknown" / "Reports.csv").write_text("ReportID\n1\n")
+    # An export table the site does not model: no known file.
+    (landing / "unknown" / "IncomeExpenseNeutral.csv").write_text(
+        "IncomeExpenseNeutralID\n1\n")
 
     data = tick(landing_batch_sensor, instance, defs, warehouse, first.cursor)
     assert data.run_requests == []
@@ -211,49 +228,85 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
 
 # Direct writes to the base tables
 
-# Per table: key column, a new key value, a text column to write, and the other columns an
-# inserted row needs.
-NEW_ROWS: dict[str, tuple[str, int, str, dict]] = {
-    "EntityTypes": ("entity_type_id", 90, "name", {}),
-    "TransactionTypes": ("transaction_type_id", 90, "name", {"income_expense_neutral": 1}),
-    "Counties": ("county_id", 90, "name", {}),
-    "Parties": ("party_id", 90, "name", {}),
-    "Offices": ("office_id", 90, "name", {}),
-    "Cycles": ("cycle_id", 90, "name", {}),
-    "Categories": ("category_id", 90, "name", {}),
-    "Names": ("name_id", 9000, "last_name", {"entity_type_id": 1}),
-    "Committees": ("committee_id", 9000, "candidate_other_party_name", {"name_id": 501}),
-    "Transactions": ("transaction_id", 900_000, "memo",
+# Per table: key column, a new key value, a column to write with its inserted and updated
+# values, and the other columns an inserted row needs (the site's NOT NULL columns; references
+# to rows of the hand-made batch, or of REPORT_LOOKUPS).
+NOW = datetime(2026, 1, 2, tzinfo=UTC)
+NAME_TEXT = dict.fromkeys(("first_name", "middle_name", "suffix", "address1", "address2",
+                           "city", "state", "zip_code", "occupation", "employer"), "")
+COMMITTEE_TEXT = dict.fromkeys((
+    "sponsor_type", "physical_address1", "physical_address2", "physical_city",
+    "physical_state", "physical_zip_code", "financial_institution1", "financial_institution2",
+    "financial_institution3"), "")
+NEW_ROWS: dict[str, tuple[str, int, str, object, object, dict]] = {
+    "EntityTypes": ("entity_type_id", 90, "name", "inserted", "updated", {}),
+    "TransactionTypes": ("transaction_type_id", 90, "name", "inserted", "updated",
+                         {"income_expense_neutral": 1}),
+    "Counties": ("county_id", 90, "name", "inserted", "updated", {}),
+    "Parties": ("party_id", 90, "name", "inserted", "updated", {"abbreviation": ""}),
+    "Offices": ("office_id", 90, "name", "inserted", "updated", {"office_type": ""}),
+    "Cycles": ("cycle_id", 90, "name", "inserted", "updated", {}),
+    "Categories": ("category_id", 90, "name", "inserted", "updated", {}),
+    "BallotMeasures": ("ballot_measure_id", 90, "short_title", "inserted", "updated",
+                       {"sos_identifier": "I-90-2026"}),
+    "ReportTypes": ("report_type_id", 90, "name", "inserted", "updated", {"is_active": True}),
+    "ReportNames": ("report_name_id", 90, "name", "inserted", "updated", {}),
+    "Names": ("name_id", 9000, "last_name", "inserted", "updated",
+              {"name_group_id": 9000, "entity_type_id": 1, **NAME_TEXT}),
+    "Committees": ("committee_id", 9000, "sponsor_relationship", "inserted", "updated",
+                   {"name_id": 501, "is_incumbent": False, "benefits_ballot_measure": False,
+                    **COMMITTEE_TEXT}),
+    "Reports": ("report_id", 9000, "filing_datetime", NOW, NOW.replace(day=3),
+                {"committee_id": 4, "cycle_id": 1, "report_type_id": 80, "report_name_id": 80,
+                 "report_period_begin": NOW, "report_period_end": NOW,
+                 "filing_period_begin": NOW, "filing_period_end": NOW}),
+    "Transactions": ("transaction_id", 900_000, "memo", "inserted", "updated",
                      {"committee_id": 4, "transaction_type_id": 10, "amount": 12,
-                      "entity_id": 101}),
-    "candidate_soi": ("id", 9000, "candidate_name", {"office": "Mayor"}),
+                      "entity_id": 101, "account_type": "", "deleted": False}),
+    "candidate_soi": ("id", 9000, "candidate_name", "inserted", "updated",
+                      {"office_id": 1, "email": "", "phone": "", "filing_date": NOW.date(),
+                       "contact_status": "uncontacted", "contacted_by": "",
+                       "pledge_received": False, "notes": "", "created_at": NOW,
+                       "updated_at": NOW}),
 }
+# The report type and name a new report refers to (the hand-made batch holds no reports).
+REPORT_LOOKUPS = {"ReportTypes": ("report_type_id", 80, {"name": "Quarterly",
+                                                         "is_active": True}),
+                  "ReportNames": ("report_name_id", 80, {"name": "Q1"})}
 
 
-def insert_row(conn: psycopg.Connection, table: str) -> None:
-    key, value, text_column, others = NEW_ROWS[table]
-    columns = {key: value, text_column: "inserted", **others}
+def insert_values(conn: psycopg.Connection, table: str, columns: dict) -> None:
     conn.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
         sql.SQL(", ").join(sql.Placeholder() * len(columns))), list(columns.values()))
 
 
+def insert_row(conn: psycopg.Connection, table: str) -> None:
+    key, value, column, inserted, _, others = NEW_ROWS[table]
+    insert_values(conn, table, {key: value, column: inserted, **others})
+
+
 def update_row(conn: psycopg.Connection, table: str) -> None:
-    key, value, text_column, _ = NEW_ROWS[table]
-    conn.execute(sql.SQL("UPDATE {} SET {} = 'updated' WHERE {} = %s").format(
-        sql.Identifier(table), sql.Identifier(text_column), sql.Identifier(key)), [value])
+    key, value, column, _, updated, _ = NEW_ROWS[table]
+    conn.execute(sql.SQL("UPDATE {} SET {} = %s WHERE {} = %s").format(
+        sql.Identifier(table), sql.Identifier(column), sql.Identifier(key)), [updated, value])
 
 
 def delete_row(conn: psycopg.Connection, table: str) -> None:
-    key, value, _, _ = NEW_ROWS[table]
+    key, value, *_ = NEW_ROWS[table]
     conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(
         sql.Identifier(table), sql.Identifier(key)), [value])
 
 
 @pytest.fixture
 def watched(tmp_path, conn, instance, defs, warehouse) -> str:
-    """A warehouse holding the handmade batch, and the cursor of the sensor's first tick."""
+    """A warehouse holding the handmade batch (and REPORT_LOOKUPS), and the cursor of the
+    sensor's first tick."""
     import_batch(conn, write_handmade_batch(tmp_path / "handmade"))
+    for table, (key, value, others) in REPORT_LOOKUPS.items():
+        if not conn.execute(sql.SQL("SELECT FROM {} WHERE {} = %s").format(
+                sql.Identifier(table), sql.Identifier(key)), [value]).fetchone():
+            insert_values(conn, table, {key: value, **others})
     conn.commit()
     data = tick(source_change_sensor, instance, defs, warehouse, None)
     assert data.run_requests == []
@@ -342,7 +395,7 @@ def test_dagster_imports_request_nothing_cli_imports_do(
     assert requested_views(data) == [v.name for v in VIEWS]
 
     with (batch / "candidate_soi.csv").open("a", encoding="utf-8") as f:
-        f.write("Newcomer,Mayor,IND,,,,https://example.org/4\n")
+        f.write(NEWCOMER)
     result = defs.resolve_job_def("ingest_batch_job").execute_in_process(
         instance=instance,
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}})
@@ -362,6 +415,7 @@ def test_requested_refresh_brings_the_views_up_to_date(
         instance=instance,
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}}).success
     cursor = tick(source_change_sensor, instance, defs, warehouse, None).cursor
+    before = soi_total(conn)
     with conn.transaction():
         insert_row(conn, "candidate_soi")
     data = tick(source_change_sensor, instance, defs, warehouse, cursor)
@@ -370,5 +424,5 @@ def test_requested_refresh_brings_the_views_up_to_date(
     assert result.success
     assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == [
         "dashboard_aggregations"]
-    assert conn.execute("SELECT soi_total FROM dashboard_aggregations").fetchone() == (4,)
+    assert soi_total(conn) == before + 1 == soi_rows(conn)
     assert tick(source_change_sensor, instance, defs, warehouse, data.cursor).run_requests == []

@@ -1076,14 +1076,8 @@ class _FileLoader:
         plain = sql.SQL(", ").join(
             [sql.SQL("s.{}").format(sql.Identifier(n)) for n in names]
             + [sql.SQL(e) for _, e in source.on_insert])
-        if counts.get("i"):
-            self.q(sql.SQL(
-                "WITH ins AS (INSERT INTO {table} ({cols}) SELECT {plain} FROM {delta} AS s "
-                "WHERE s.op = 'i' RETURNING {ckey}) {record} "
-                "SELECT %s, %s, ins.{ckey}, 'i' FROM ins").format(
-                table=table, cols=cols, plain=plain, delta=DELTA, ckey=change_key,
-                record=record), [self.batch_id, source.table])
         if counts.get("u") or counts.get("d"):
+            self.free_unique_values(join)
             assignments = sql.SQL(", ").join(
                 [sql.SQL("{c} = s.{c}").format(c=sql.Identifier(n))
                  for n in names if n not in source.key]
@@ -1095,9 +1089,40 @@ class _FileLoader:
                 "SELECT %s, %s, upd.{ckey}, upd.op FROM upd").format(
                 table=table, assignments=assignments, delta=DELTA, join=join,
                 ckey=change_key, record=record), [self.batch_id, source.table])
+        # Inserts after updates: a new row may take a unique value an updated row gave up.
+        if counts.get("i"):
+            self.q(sql.SQL(
+                "WITH ins AS (INSERT INTO {table} ({cols}) SELECT {plain} FROM {delta} AS s "
+                "WHERE s.op = 'i' RETURNING {ckey}) {record} "
+                "SELECT %s, %s, ins.{ckey}, 'i' FROM ins").format(
+                table=table, cols=cols, plain=plain, delta=DELTA, ckey=change_key,
+                record=record), [self.batch_id, source.table])
         r = self.result
         r.inserted, r.updated, r.deleted = counts.get("i", 0), counts.get("u", 0), counts.get(
             "d", 0)
+
+    def free_unique_values(self, join: sql.Composable) -> None:
+        """The site's unique constraints are checked row by row, so rows of the batch that
+        swap or pass on a unique value (two counties trading names) would collide midway.
+        Each updated row whose unique value changes first gets a placeholder no real value
+        has (a control character and its key) in the same transaction: readers never see it,
+        and the update then writes the final values in any order."""
+        table = sql.Identifier(self.source.table)
+        key = sql.SQL(" || '/' || ").join(sql.SQL("b.{}::text").format(sql.Identifier(k))
+                                          for k in self.source.key)
+        for names in self.source.unique:
+            assert all(c.type == TEXT for c in self.source.columns if c.name in names)
+            self.q(sql.SQL(
+                "UPDATE {table} AS b SET {placeholders} FROM {delta} AS s "
+                "WHERE s.op <> 'i' AND {join} AND ({old}) IS DISTINCT FROM ({new})").format(
+                table=table, delta=DELTA, join=join,
+                placeholders=sql.SQL(", ").join(
+                    sql.SQL("{} = chr(1) || {}").format(sql.Identifier(n), key)
+                    for n in names),
+                old=sql.SQL(", ").join(sql.SQL("b.{}").format(sql.Identifier(n))
+                                       for n in names),
+                new=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(n))
+                                       for n in names)))
 
     def count_widened(self) -> None:
         """How many accepted rows hold a value the site's original column could not (a value

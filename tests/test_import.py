@@ -8,7 +8,7 @@ import csv
 import hashlib
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -157,23 +157,30 @@ def test_real_data_rules(conn: psycopg.Connection, tmp_path: Path) -> None:
     assert result.outcome == "landed"
 
     names = dict(conn.execute('SELECT name_id, last_name FROM "Names" WHERE name_id <= 0'))
-    assert names == {-7: "Multiple Vendors", -1: "Multiple Contributors", 0: "Invalid Name"}
+    assert names == {-7: "Multiple Vendors", -5: "Previous/Next Committee",
+                     -1: "Multiple Contributors", 0: "Invalid Name"}
     assert conn.execute('SELECT state FROM "Names" WHERE name_id = 102').fetchone() == ("Az ",)
-    assert conn.execute('SELECT last_name, first_name FROM "Names" WHERE name_id = 106'
-                        ).fetchone() == (None, "Cher")  # "" is NULL, like an empty field
+    assert conn.execute('SELECT last_name, first_name, city FROM "Names" WHERE name_id = 106'
+                        ).fetchone() == ("", "Cher", "")  # the site's NOT NULL text: ''
     assert dict(conn.execute('SELECT transaction_type_id, income_expense_neutral '
                              'FROM "TransactionTypes"')) == {10: 1, 20: 2, 30: 3}
 
-    committees = conn.execute('SELECT committee_id, name_id, is_synthesized FROM "Committees" '
-                              'ORDER BY committee_id').fetchall()
-    assert committees == [(-700, 700, True), (1, 501, False), (3, 502, False),
-                          (4, 503, False), (5, 504, False), (6, 505, False), (7, 502, False)]
+    # Committee 8 names an unknown treasurer: quarantined, so the IE against its name (2009)
+    # gets a synthesized committee like the legacy name 700.
+    committees = conn.execute(
+        'SELECT c.committee_id, c.name_id, s.committee_id IS NOT NULL FROM "Committees" AS c '
+        "LEFT JOIN sunshine.synthesized_committee AS s USING (committee_id) "
+        "ORDER BY c.committee_id").fetchall()
+    assert committees == [(-700, 700, True), (-506, 506, True), (1, 501, False),
+                          (3, 502, False), (4, 503, False), (5, 504, False), (6, 505, False),
+                          (7, 502, False)]
 
     rows = {r[0]: r[1:] for r in conn.execute(
         'SELECT transaction_id, subject_committee_id, transaction_date, is_for_benefit, '
         'deleted, amount, modifies_transaction_id, memo FROM "Transactions"')}
     subject = {k: v[0] for k, v in rows.items() if v[0] is not None}
-    assert subject == {2001: 4, 2002: 4, 2003: 4, 2004: -700, 2005: 3, 2006: 3, 2007: 3, 2008: 3}
+    assert subject == {2001: 4, 2002: 4, 2003: 4, 2004: -700, 2005: 3, 2006: 3, 2007: 3, 2008: 3,
+                       2009: -506}
     dates = {k: rows[k][1] for k in (1001, 1013, 2002, 2003, 2004, 2006)}
     assert dates == {1001: date(2024, 1, 5), 1013: None, 2002: date(2024, 3, 2),
                      2003: date(2024, 3, 5), 2004: date(1999, 12, 31), 2006: None}
@@ -186,14 +193,26 @@ def test_real_data_rules(conn: psycopg.Connection, tmp_path: Path) -> None:
     assert rows[1005][4:6] == (Decimal("350.00"), 1004)  # an amendment of 1004
     assert rows[1002][4] == Decimal("-25.50")
     assert rows[2001][6] == 'Mailers, "round 1"' and rows[2003][6] == "TV\nspot"
-    assert 1014 not in rows and 1015 not in rows  # unknown committee, unknown name
+    assert rows[2002][6] == ""  # no memo: '' in the site's NOT NULL column
+    assert not {1014, 1015, 1016, 1017, 1018, 1019, 1020, 1021, 1024, 2010} & set(rows)
 
     quarantined = conn.execute(
         "SELECT row_number, column_name, raw_value, reason FROM sunshine.quarantine "
-        "ORDER BY row_number").fetchall()
+        "WHERE file_name = 'Transactions.csv' ORDER BY row_number").fetchall()
     assert quarantined == [
         (15, "CommitteeID", "99", "unknown committee: no Committees row with this id"),
-        (16, "NameID", "999", "unknown name: no Names row with this id")]
+        (16, "NameID", "999", "unknown name: no Names row with this id"),
+        (17, "NameID", "107", "unknown name: no Names row with this id"),  # its type unknown
+        (18, "NameID", None, "required value is missing"),
+        (19, "ModifiesTransactionID", "9999",
+         "unknown modified transaction: no Transactions row with this id"),
+        (20, "ModifiesTransactionID", "1018",  # amends 1018, itself quarantined
+         "unknown modified transaction: no Transactions row with this id"),
+        (21, "CommitteeID", "8", "unknown committee: no Committees row with this id"),
+        (22, "CategoryID", "77", "unknown category: no Categories row with this id"),
+        (25, "NameID", "110", "unknown name: no Names row with this id"),  # county unknown
+        (35, "SubjectCommitteeID", "-5",
+         "subject committee name is a sentinel name with no committee")]
 
 
 def test_subject_resolution_follows_a_new_real_committee(conn: psycopg.Connection,
@@ -203,37 +222,47 @@ def test_subject_resolution_follows_a_new_real_committee(conn: psycopg.Connectio
     batch = write_handmade_batch(tmp_path / "batch")
     import_batch(conn, batch)
     later = write_batch(tmp_path / "later", {
-        "Committees.csv": "CommitteeID,NameID\n8,700\n",
+        "Committees.csv": "CommitteeID,NameID\n9,700\n",
         "Transactions.csv": (batch / "Transactions.csv").read_text(encoding="utf-8")})
     result = import_batch(conn, later)
     assert conn.execute('SELECT subject_committee_id FROM "Transactions" '
-                        'WHERE transaction_id = 2004').fetchone() == (8,)
+                        'WHERE transaction_id = 2004').fetchone() == (9,)
     assert {f.file: (f.inserted, f.updated) for f in result.files} == {
         "Committees.csv": (1, 0), "Transactions.csv": (0, 1)}
-    assert changes(conn, result.batch_id) == {("Committees", 8, "i"), ("Transactions", 2004, "u")}
+    assert changes(conn, result.batch_id) == {("Committees", 9, "i"), ("Transactions", 2004, "u")}
 
 
 def test_candidate_soi_import_keeps_the_site_columns(conn: psycopg.Connection,
                                                      tmp_path: Path) -> None:
-    """contact_status and pledge_received belong to the site: a re-import with a changed
-    phone updates the phone and keeps them; a new statement starts uncontacted."""
+    """The site keeps contact_status, contacted_by, pledge_received, notes and the dates of
+    its own: a re-import with a changed phone updates the phone (and updated_at) and keeps
+    them; a new statement starts uncontacted, with '' where the site stores no value."""
     import_batch(conn, write_handmade_batch(tmp_path / "batch"))
-    conn.execute("UPDATE candidate_soi SET contact_status = 'contacted', pledge_received = true "
-                 "WHERE candidate_name = 'Lee'")
+    conn.execute("UPDATE candidate_soi SET contact_status = 'contacted', pledge_received = true, "
+                 "contacted_by = 'volunteer', notes = 'called' WHERE candidate_name = 'Lee'")
     conn.commit()
+    created = conn.execute("SELECT created_at, updated_at FROM candidate_soi "
+                           "WHERE candidate_name = 'Lee'").fetchone()
     soi = (tmp_path / "batch" / "candidate_soi.csv").read_text(encoding="utf-8")
-    soi = soi.replace("Lee,\"Justice of the Peace,\nPrecinct 3\",,,",
-                      "Lee,\"Justice of the Peace,\nPrecinct 3\",,602-555-0100,")
-    soi += "New Person,Mayor,IND,,,,https://example.org/4\n"
+    old = 'Lee,"Justice of the Peace, Precinct 3",,,lee@example.org,'
+    assert old in soi
+    soi = soi.replace(old, 'Lee,"Justice of the Peace, Precinct 3",,602-555-0100,'
+                           "lee@example.org,")
+    soi += "New Person,Mayor,IND,,,2024-03-01,https://example.org/9\n"
     result = import_batch(conn, write_batch(tmp_path / "soi", {"candidate_soi.csv": soi}))
 
+    # The handmade file's 4 bad statements are quarantined again; Lee's changes, one is new.
     assert result.counts()["candidate_soi.csv"] == {
-        "read": 4, "inserted": 1, "updated": 1, "deleted": 0, "unchanged": 2, "quarantined": 0,
+        "read": 9, "inserted": 1, "updated": 1, "deleted": 0, "unchanged": 3, "quarantined": 4,
         "synthesized_committees": 0}
     rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT candidate_name, id, phone, contact_status, pledge_received FROM candidate_soi")}
-    assert rows["Lee"][1:] == ("602-555-0100", "contacted", True)
-    assert rows["New Person"][1:] == (None, "uncontacted", False)
+        "SELECT candidate_name, id, phone, contact_status, pledge_received, contacted_by, notes "
+        "FROM candidate_soi")}
+    assert rows["Lee"][1:] == ("602-555-0100", "contacted", True, "volunteer", "called")
+    assert rows["New Person"][1:] == ("", "uncontacted", False, "", "")
+    created_at, updated_at = conn.execute("SELECT created_at, updated_at FROM candidate_soi "
+                                          "WHERE candidate_name = 'Lee'").fetchone()
+    assert created_at == created[0] and updated_at > created[1]
     assert changes(conn, result.batch_id) == {("candidate_soi", rows["Lee"][0], "u"),
                                               ("candidate_soi", rows["New Person"][0], "i")}
 
@@ -257,7 +286,7 @@ def test_the_same_content_is_not_imported_twice_unless_forced(conn: psycopg.Conn
         "ORDER BY batch_id").fetchall()
     size = sum(p.stat().st_size for p in batch.iterdir())
     assert ledger == [
-        (first.batch_id, str(batch), first.content_hash, size, "landed", True, "34"),
+        (first.batch_id, str(batch), first.content_hash, size, "landed", True, "37"),
         (skipped.batch_id, str(copy), first.content_hash, size, "skipped", True, None),
         (forced.batch_id, str(copy), first.content_hash, size, "landed", True, "0")]
 
@@ -299,9 +328,11 @@ def test_a_first_load_records_the_whole_table_as_inserted(conn: psycopg.Connecti
     (op '*', key = rows inserted) instead of one row per key."""
     result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
     assert changes(conn, result.batch_id) == {
-        ("EntityTypes", 2, "*"), ("TransactionTypes", 3, "*"), ("Offices", 1, "*"),
-        ("Names", 29, "*"), ("Committees", 6, "*"), ("Transactions", 34, "*"),
-        ("candidate_soi", 3, "*"), ("Committees", -700, "i")}
+        ("EntityTypes", 4, "*"), ("TransactionTypes", 3, "*"), ("Counties", 2, "*"),
+        ("Parties", 2, "*"), ("Offices", 3, "*"), ("Cycles", 1, "*"), ("Categories", 2, "*"),
+        ("BallotMeasures", 1, "*"), ("Names", 33, "*"), ("Committees", 6, "*"),
+        ("Transactions", 37, "*"), ("candidate_soi", 4, "*"),
+        ("Committees", -700, "i"), ("Committees", -506, "i")}
 
 
 # --- change detection, read from PostgreSQL's counters ------------------------------------------
@@ -378,20 +409,22 @@ def test_the_import_asset_shows_counts_status_quarantine_and_data_version(
         events = {e.asset_key.path[-1]: e
                   for e in result.asset_materializations_for_node("import_batch")}
 
-    assert set(events) == {"EntityTypes", "TransactionTypes", "Offices", "Names", "Committees",
+    assert set(events) == {"EntityTypes", "TransactionTypes", "Counties", "Parties", "Offices",
+                           "Cycles", "Categories", "BallotMeasures", "Names", "Committees",
                            "Transactions", "candidate_soi"}
     transactions = events["Transactions"]
     metadata = {k: v.value for k, v in transactions.metadata.items()}
     assert {k: metadata[k] for k in ("read", "inserted", "updated", "flipped_to_deleted",
                                       "unchanged", "quarantined", "status")} == {
-        "read": 36, "inserted": 34, "updated": 0, "flipped_to_deleted": 0, "unchanged": 0,
-        "quarantined": 2, "status": "quarantined 2 rows"}
+        "read": 47, "inserted": 37, "updated": 0, "flipped_to_deleted": 0, "unchanged": 0,
+        "quarantined": 10, "status": "quarantined 10 rows"}
+    assert metadata["rows_needing_widened_transaction_date"] == 2  # 1013 and 2006: no date
     assert "| 15 | CommitteeID | 99 | unknown committee: no Committees row with this id |" in (
         metadata["quarantine_preview"])
     digest = hashlib.sha256((batch / "Transactions.csv").read_bytes()).hexdigest()
     assert transactions.tags["dagster/data_version"] == digest
-    names = {k: v.value for k, v in events["Names"].metadata.items()}
-    assert names["status"] == "ok" and "quarantine_preview" not in names
+    lookups = {k: v.value for k, v in events["Counties"].metadata.items()}
+    assert lookups["status"] == "ok" and "quarantine_preview" not in lookups
 
 
 def test_unknown_export_files_are_kept_even_when_tables_are_selected(
@@ -400,14 +433,15 @@ def test_unknown_export_files_are_kept_even_when_tables_are_selected(
     does not use still lands in sunshine.unmapped_data, so nothing is lost."""
     batch = write_batch(tmp_path / "batch", {
         "EntityTypes.csv": "EntityTypeID,EntityTypeName\n1,Individual\n",
-        "Reports.csv": "ReportID,ReportName\n7,\"Q1, 2024\"\n8,Q2\n",
+        "IncomeExpenseNeutral.csv": "IncomeExpenseNeutralID,Name\n1,\"Income, all\"\n2,Expense\n",
     })
     import_batch(conn, batch, tables={"EntityTypes"})
     rows = conn.execute(
         "SELECT file_name, row_number, data FROM sunshine.unmapped_data "
         "ORDER BY row_number").fetchall()
-    assert rows == [("Reports.csv", 2, {"ReportID": "7", "ReportName": "Q1, 2024"}),
-                    ("Reports.csv", 3, {"ReportID": "8", "ReportName": "Q2"})]
+    assert rows == [
+        ("IncomeExpenseNeutral.csv", 2, {"IncomeExpenseNeutralID": "1", "Name": "Income, all"}),
+        ("IncomeExpenseNeutral.csv", 3, {"IncomeExpenseNeutralID": "2", "Name": "Expense"})]
 
 
 def test_rows_that_trade_unique_values_land(conn: psycopg.Connection, tmp_path: Path) -> None:
@@ -427,3 +461,43 @@ def test_rows_that_trade_unique_values_land(conn: psycopg.Connection, tmp_path: 
     assert conn.execute('SELECT ballot_measure_id, sos_identifier FROM "BallotMeasures" '
                         "ORDER BY 1").fetchall() == [
         (1, "I-02-2024"), (2, "I-01-2024"), (3, "I-04-2024"), (4, "I-03-2024")]
+
+
+def test_reports_land_with_their_references_and_times(conn: psycopg.Connection,
+                                                      tmp_path: Path) -> None:
+    """Reports reference Committees, Cycles, ReportTypes, ReportNames and the report they
+    amend (a row of the table or of the same file); their times are Arizona local time."""
+    import_batch(conn, BAD_BATCHES / "_base")
+    header = ("ReportID,CommitteeID,CycleID,ReportTypeID,ReportNameID,ReportPeriodBeginDate,"
+              "ReportPeriodEndDate,FilingPeriodBeginDate,FilingPeriodEndDate,FilingDateTime,"
+              "OriginalReportID\n")
+    dates = "2024-01-01,2024-03-31,2024-04-01,2024-04-15"
+    batch = write_batch(tmp_path / "reports", {
+        "Cycles.csv": "CycleID,CycleName,CycleBeginDate,CycleEndDate\n1,2024,,\n",
+        "ReportTypes.csv": "ReportTypeID,ReportTypeName,IsActive\n1,Quarterly,TRUE\n2,Old,\n",
+        "ReportNames.csv": "ReportNameID,ReportName\n1,\"Q1, 2024\"\n",
+        "Reports.csv": header + "".join([
+            f"10,1,1,1,1,{dates},04/10/24 14:35:12,\n",
+            f"11,1,1,1,1,{dates},2024-04-12 09:00:00,10\n",  # amends 10, same file
+            f"12,99,1,1,1,{dates},2024-04-12 09:00:00,\n",  # unknown committee
+            f"13,1,1,1,1,{dates},2024-04-12 09:00:00,12\n",  # amends a quarantined report
+            f"14,1,1,1,1,{dates},2024-04-31 09:00:00,\n",  # no such day
+        ])})
+    result = import_batch(conn, batch)
+    assert result.counts()["Reports.csv"] == {
+        "read": 5, "inserted": 2, "updated": 0, "deleted": 0, "unchanged": 0,
+        "quarantined": 3, "synthesized_committees": 0}
+    assert [(q.row_number, q.column, q.raw_value, q.reason)
+            for f in result.files if f.file == "Reports.csv" for q in f.quarantine_preview] == [
+        (4, "CommitteeID", "99", "unknown committee: no Committees row with this id"),
+        (5, "OriginalReportID", "12", "unknown original report: no Reports row with this id"),
+        (6, "FilingDateTime", "2024-04-31 09:00:00",
+         "not a valid date and time (YYYY-MM-DD hh:mm:ss or MM/DD/YY hh:mm:ss)")]
+    rows = conn.execute(
+        "SELECT report_id, original_report_id, filing_datetime AT TIME ZONE 'America/Phoenix', "
+        "filing_datetime AT TIME ZONE 'UTC' FROM \"Reports\" ORDER BY 1").fetchall()
+    assert [r[:3] for r in rows] == [
+        (10, None, datetime(2024, 4, 10, 14, 35, 12)), (11, 10, datetime(2024, 4, 12, 9))]
+    assert rows[0][3] == datetime(2024, 4, 10, 21, 35, 12)  # Phoenix is UTC-7 all year
+    assert dict(conn.execute('SELECT report_type_id, is_active FROM "ReportTypes"')) == {
+        1: True, 2: False}

@@ -13,10 +13,8 @@ those columns forced it (see `narrowed_batch`) and the oracle reads the narrowed
 from __future__ import annotations
 
 import csv
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +29,9 @@ from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schema import ensure_schema, live_definition, schema_hash
 from sunshine_pipeline.views.catalog import VIEWS
+from tests.conftest import _create_database, _drop_database
 from tests.oracle import expected_views
+from tests.readers import Readers
 from tests.site import OLD_VIEWS, SITE_SCHEMA, sql_script
 from tests.test_end_to_end import view_rows
 
@@ -97,11 +97,8 @@ def narrowed_batch(small_batch: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture
 def scratch_url(pg_server: str) -> Iterator[str]:
     name = f"scratch_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield psycopg.conninfo.make_conninfo(pg_server, dbname=name)
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield _create_database(pg_server, name)
+    _drop_database(pg_server, name)
 
 
 def site_columns(conn: psycopg.Connection, table: str) -> list[str]:
@@ -191,55 +188,6 @@ def site_contents(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
     return {t: contents[f"public.{t}"] for t in (*SITE_TABLES, SITE_OWNED)}
 
 
-class Readers:
-    """Threads that read every one of the nine views in a loop (`SELECT *`), as the dashboard
-    does, each query allowed `statement_timeout`; every failure is kept. Their connections bind
-    parameters on the client and prepare no statement, as Django's PostgreSQL backend does by
-    default (psycopg 2, or psycopg 3's ClientCursor): a statement prepared on the server
-    before an adoption would fail afterwards where a view's row type changed ("cached plan
-    must not change result type")."""
-
-    def __init__(self, url: str, views: list[str], threads: int = 3,
-                 statement_timeout: str = "2s") -> None:
-        self.url, self.views, self.statement_timeout = url, views, statement_timeout
-        self.stop = threading.Event()
-        self.failures: list[str] = []
-        self.reads: Counter[str] = Counter()
-        self.ready = threading.Barrier(threads + 1, timeout=60)
-        self.threads = [threading.Thread(target=self._loop) for _ in range(threads)]
-
-    def _loop(self) -> None:
-        with connect(self.url, cursor_factory=psycopg.ClientCursor) as conn:
-            conn.execute(sql.SQL("SET statement_timeout = {}").format(
-                sql.Literal(self.statement_timeout)))
-            first = True
-            while not self.stop.is_set():
-                for view in self.views:
-                    try:
-                        conn.execute(sql.SQL("SELECT * FROM {} LIMIT 10").format(
-                            sql.Identifier(view))).fetchall()
-                        self.reads[view] += 1
-                    except psycopg.Error as exc:
-                        self.failures.append(f"{view}: {exc!r}")
-                if first:
-                    first = False
-                    self.ready.wait()
-
-    def __enter__(self) -> Readers:
-        for t in self.threads:
-            t.start()
-        self.ready.wait()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        time.sleep(0.2)  # a few reads of the adopted views too
-        self.stop.set()
-        for t in self.threads:
-            t.join()
-
-
-# --- the tests --------------------------------------------------------------------------------
-
 def test_the_live_database_is_adopted_without_a_failed_read(live_db, narrowed_batch) -> None:
     expected = expected_views(narrowed_batch)
     with connect(live_db) as conn:
@@ -268,10 +216,12 @@ def test_the_live_database_is_adopted_without_a_failed_read(live_db, narrowed_ba
 
         # The real run, with the dashboard reading all nine views throughout.
         started = time.perf_counter()
-        with Readers(live_db, NINE) as readers:
+        with Readers(live_db, NINE, query="SELECT * FROM {} LIMIT 10",
+                     settings={"statement_timeout": "2s"}, threads=3) as readers:
             report = adopt(conn, dry_run=False)
+            time.sleep(0.2)  # a few reads of the adopted views too
         elapsed = time.perf_counter() - started
-        assert readers.failures == []
+        assert readers.errors == []
         assert set(readers.reads) == set(NINE)
         assert sorted(report.replaced) == sorted(NINE)
         assert {v.view: (v.before, v.mode, v.swapped_with) for v in report.views} == {

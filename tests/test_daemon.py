@@ -21,10 +21,10 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy.engine import URL
 
 from sunshine_pipeline.sensors import BATCH_TAG
+from tests.conftest import _create_database, _drop_database
 from tests.oracle import expected_views
 from tests.test_oracle import write_handmade_batch
 
@@ -50,12 +50,8 @@ def storage_url(conninfo: str) -> str:
 def dagster_db(pg_server: str) -> Iterator[str]:
     """A fresh database for the instance's runs, events and cursors."""
     name = f"dagster_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield psycopg.conninfo.make_conninfo(pg_server, dbname=name)
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+    yield _create_database(pg_server, name)
+    _drop_database(pg_server, name)
 
 
 def stop(process: subprocess.Popen) -> None:

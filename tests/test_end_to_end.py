@@ -204,7 +204,8 @@ ORDER BY soi.candidate_name, soi.filing_date
 
 
 def count(conn: psycopg.Connection, query: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM ({query}) AS q").fetchone()[0]
+    return conn.execute(sql.SQL("SELECT count(*) FROM ({}) AS q").format(sql.SQL(query))
+                        ).fetchone()[0]
 
 
 def test_the_site_pages_read_every_row_along_its_foreign_keys(batch, warehouse, conn) -> None:
@@ -215,11 +216,10 @@ def test_the_site_pages_read_every_row_along_its_foreign_keys(batch, warehouse, 
         assert ingest(warehouse, batch, instance).success
     transactions = conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0]
     assert transactions > 0 and count(conn, TRANSACTION_LIST) == transactions
-    assert conn.execute(
-        f"SELECT count(*) FROM ({TRANSACTION_LIST}) AS q "
-        "JOIN \"Transactions\" AS t USING (transaction_id) "
+    assert conn.execute(sql.SQL(
+        "SELECT count(*) FROM ({}) AS q JOIN \"Transactions\" AS t USING (transaction_id) "
         "WHERE t.subject_committee_id IS NOT NULL AND q.subject_committee_name IS NULL"
-    ).fetchone() == (0,)
+    ).format(sql.SQL(TRANSACTION_LIST))).fetchone() == (0,)
     committees = conn.execute('SELECT count(*) FROM "Committees"').fetchone()[0]
     assert count(conn, COMMITTEE_PAGE) == committees
     statements = conn.execute("SELECT count(*) FROM candidate_soi").fetchone()[0]

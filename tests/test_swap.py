@@ -5,9 +5,7 @@ version that does not reconcile is refused, and a dependent we do not know is ne
 from __future__ import annotations
 
 import shutil
-import threading
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from sunshine_pipeline.resources import connect
 from sunshine_pipeline.status import status_exit_code, view_status
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, downstream_views
 from sunshine_pipeline.views.refresh import SwapRefused, definition_current, materialize_view
+from tests.readers import Readers
 from tests.test_checks import load, run_job
 from tests.test_end_to_end import view_rows
 
@@ -56,47 +55,6 @@ def edit(sql_root: Path, name: str, old: str, new: str) -> None:
 def wconn(db_url: str) -> Iterator[psycopg.Connection]:
     with connect(db_url, autocommit=True) as c:
         yield c
-
-
-class Readers:
-    """Threads that count the rows of `views` in a loop, as the dashboard would, each query
-    allowed to wait at most `lock_timeout` for a lock; every error is kept."""
-
-    def __init__(self, url: str, views: list[str], threads: int = 2,
-                 lock_timeout: str = "2s") -> None:
-        self.url, self.views, self.lock_timeout = url, views, lock_timeout
-        self.stop = threading.Event()
-        self.errors: list[str] = []
-        self.reads: Counter[str] = Counter()
-        self.ready = threading.Barrier(threads + 1, timeout=60)
-        self.threads = [threading.Thread(target=self._loop) for _ in range(threads)]
-
-    def _loop(self) -> None:
-        with connect(self.url, autocommit=True) as conn:
-            conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(self.lock_timeout)))
-            first = True
-            while not self.stop.is_set():
-                for view in self.views:
-                    try:
-                        conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
-                            sql.Identifier(view))).fetchone()
-                        self.reads[view] += 1
-                    except psycopg.Error as exc:
-                        self.errors.append(f"{view}: {exc!r}")
-                if first:
-                    first = False
-                    self.ready.wait()
-
-    def __enter__(self) -> Readers:
-        for t in self.threads:
-            t.start()
-        self.ready.wait()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join()
 
 
 def live_schema_objects(conn: psycopg.Connection, schema: str) -> list[str]:

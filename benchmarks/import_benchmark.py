@@ -1,4 +1,4 @@
-"""Import benchmark: the production-scale batch into the site's own schema (its 28 indexes on
+"""Import benchmark: the production-scale batch into the site's own schema (its 30 indexes on
 "Transactions", 27 on "Names", its foreign keys), against the physical floor.
 
     python benchmarks/import_benchmark.py --transactions 10100000 --names 2330000
@@ -278,7 +278,7 @@ def main() -> None:
         f"Command: `{command}`; {args.transactions:,} transactions, {args.names:,} names, "
         f"{first['files'].get('Reports.csv', {'counts': {'read': 0}})['counts']['read']:,} "
         f"reports, {size / 2**20:,.0f} MiB of CSV, into the "
-        "site's own schema (28 indexes on \"Transactions\", 27 on \"Names\", 25 foreign "
+        "site's own schema (30 indexes on \"Transactions\", 27 on \"Names\", 25 foreign "
         f"keys). Machine: {os.cpu_count()} cores, {ram / 2**30:.0f} GiB RAM, load average "
         f"{load_before[0]:.1f} before and {load_after[0]:.1f} after (other work shares the "
         f"machine). {facts}.{delta_note}",

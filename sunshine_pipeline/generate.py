@@ -513,6 +513,19 @@ def _choice(rng: np.random.Generator, values: Sequence[int], weights: Sequence[f
     return np.asarray(values)[rng.choice(len(values), size=k, p=p / p.sum())]
 
 
+def _numbered(position: np.ndarray, next_id: int, rng: np.random.Generator, *,
+              max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the order rows are written in, each row's id): rows sorted by `position`, ids
+    ascending in that order from `next_id`, with a gap of up to `max_gap` before 2% of them
+    (real exports have holes where rows were purged)."""
+    n = len(position)
+    order = np.argsort(position, kind="stable")
+    gaps = np.where(rng.random(n) < 0.02, rng.integers(2, max_gap, n), 1)
+    row_id = np.empty(n, dtype=np.int64)
+    row_id[order] = next_id - 1 + np.cumsum(gaps)
+    return order, row_id
+
+
 def _lines(columns: Sequence[Sequence[str]]) -> str:
     return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
@@ -1318,11 +1331,8 @@ def _transactions_chunk(w: _World, p: _TransactionPools, rng: np.random.Generato
         dup_sources + np.where(rng.random(n_dup) < 0.6, 0.5,
                                rng.uniform(1, max(2, min(3000, n_base)), n_dup)),
         originals + rng.uniform(1, max(2, n_base / 2), n_amend)])
-    order = np.argsort(position, kind="stable")
-    gaps = np.where(rng.random(n) < 0.02, rng.integers(2, 50, n), 1)
-    ids = next_id - 1 + np.cumsum(gaps)
-    row_id = np.empty(n, dtype=np.int64)
-    row_id[order] = ids
+    order, row_id = _numbered(position, next_id, rng, max_gap=50)
+    ids = row_id[order]  # in the order they are written: ascending
 
     r = rows.take(order)
     modifies_id = np.where(modifies >= 0, row_id[np.maximum(modifies, 0)], -1)[order]
@@ -1469,11 +1479,8 @@ def _reports_chunk(w: _World, p: _ReportPools, rng: np.random.Generator, row0: i
     original[amended] = originals
     position = np.concatenate([np.arange(n_base, dtype=np.float64),
                                originals + rng.uniform(1, max(2, n_base / 2), n_amend)])
-    order = np.argsort(position, kind="stable")
-    gaps = np.where(rng.random(n) < 0.02, rng.integers(2, 20, n), 1)
-    ids = next_id - 1 + np.cumsum(gaps)
-    row_id = np.empty(n, dtype=np.int64)
-    row_id[order] = ids
+    order, row_id = _numbered(position, next_id, rng, max_gap=20)
+    ids = row_id[order]  # in the order they are written: ascending
     r = {k: v[order] for k, v in rows.items()}
     original_id = np.where(original >= 0, row_id[np.maximum(original, 0)], -1)[order]
 

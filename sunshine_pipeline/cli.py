@@ -93,10 +93,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _print_status() -> int:
     """Print one line per view; the exit code says whether every view is healthy."""
+    from sunshine_pipeline.adopt import adoption_needed
     from sunshine_pipeline.schema import ensure_schema
     from sunshine_pipeline.status import format_status, status_exit_code, view_status
 
     with resources.connect() as conn:
+        # A health check never takes over a database: that is `sunshine adopt`'s to do.
+        if adoption_needed(conn):
+            print("this database holds the site's tables but the pipeline has not adopted it "
+                  "yet: run `sunshine adopt --dry-run`, then `sunshine adopt`", file=sys.stderr)
+            return 2
         ensure_schema(conn)
         statuses = view_status(conn)
     print(format_status(statuses))

@@ -366,6 +366,11 @@ def test_the_command_adopts_a_site_database(db_url, monkeypatch, capsys) -> None
     with connect(db_url) as conn:
         load_old_views(conn)
     monkeypatch.setenv("SUNSHINE_DATABASE_URL", db_url)
+    # A health check does not take the database over: it says what to run.
+    assert cli.main(["status"]) == 2
+    assert "run `sunshine adopt --dry-run`" in capsys.readouterr().err
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('sunshine')").fetchone() == (None,)
     assert cli.main(["adopt", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert ("Names.state: widened in place (state spellings longer than two characters "

@@ -501,3 +501,20 @@ def test_reports_land_with_their_references_and_times(conn: psycopg.Connection,
     assert rows[0][3] == datetime(2024, 4, 10, 21, 35, 12)  # Phoenix is UTC-7 all year
     assert dict(conn.execute('SELECT report_type_id, is_active FROM "ReportTypes"')) == {
         1: True, 2: False}
+
+
+def test_a_unique_value_held_by_a_quarantined_row_is_not_taken(
+        conn: psycopg.Connection, tmp_path: Path) -> None:
+    """A county renamed in the file keeps its old name when its row is quarantined, so a row
+    taking that name is quarantined too, instead of failing the batch."""
+    import_batch(conn, write_batch(tmp_path / "a", {
+        "Counties.csv": "CountyID,CountyName\n1,Maricopa\n2,Pima\n"}))
+    too_long = "Y" * 51  # the site's Counties.name is varchar(50)
+    result = import_batch(conn, write_batch(tmp_path / "b", {
+        "Counties.csv": f"CountyID,CountyName\n1,{too_long}\n2,Maricopa\n"}))
+    assert [(q.row_number, q.column, q.reason) for f in result.files
+            for q in f.quarantine_preview] == [
+        (2, "CountyName", "longer than the site's column holds (at most 50): 51 characters"),
+        (3, "CountyName", "another Counties row already holds this value")]
+    assert conn.execute('SELECT county_id, name FROM "Counties" ORDER BY 1').fetchall() == [
+        (1, "Maricopa"), (2, "Pima")]

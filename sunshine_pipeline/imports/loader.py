@@ -895,7 +895,7 @@ class _FileLoader:
         """Every copy of a key, or of a value of another unique constraint of the site's
         table, that more than one accepted row holds is rejected (which copy is right cannot
         be known); so is a row whose unique value the table holds under another key that the
-        file does not change."""
+        file does not change (a quarantined row of the file changes nothing)."""
         rejected = 0
         stored = dict(zip((c.name for c in self.source.columns), self._values("t"),
                           strict=True))
@@ -922,9 +922,11 @@ class _FileLoader:
             rejected += self._reject(sql.SQL(
                 "SELECT t.rn, %s AS column_name, %s AS reason FROM {typed} AS t "
                 "JOIN {table} AS b ON {same} WHERE {accepted} AND NOT ({key}) "
-                "AND NOT EXISTS (SELECT FROM {typed} AS o WHERE {other})").format(
+                "AND NOT EXISTS (SELECT FROM {typed} AS o WHERE {other} AND {o_accepted})"
+            ).format(
                 typed=TYPED, table=sql.Identifier(self.source.table), same=same,
-                accepted=self._accepted("t"), key=key, other=other),
+                accepted=self._accepted("t"), key=key, other=other,
+                o_accepted=self._accepted("o")),
                 [self._header_of(names),
                  f"another {self.source.table} row already holds this value"])
         return rejected

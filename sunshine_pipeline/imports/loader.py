@@ -1,4 +1,5 @@
-"""Landing batch → base tables: COPY into staging, validate set-wise, write only what changed.
+"""Landing batch → the site's base tables: COPY into staging, validate set-wise, write only
+what changed, as the site stores it.
 
 A batch is a folder of `<Table>.csv` files, applied in one transaction: it lands whole or not
 at all, and a process killed at any moment leaves the base tables as they were (the server
@@ -14,25 +15,32 @@ holds that lock was left by a process that died, and is marked 'abandoned'. Per 
    byte) fails the whole COPY: it is rolled back to a savepoint and the file streamed again
    through Python's csv module, which stages each such record as a structural problem and
    the others as rows, so one bad record never blocks the good ones.
-3. One pass converts every value and checks every reference. A good row costs about what
-   its casts cost: numbers are cast straight (an export of typed columns has no malformed
-   number; if one fails the statement, it runs again value by value through
-   pg_input_is_valid); dates are parsed once per distinct spelling; a dense reference (a
-   committee, transaction type or name) tests one bit of a bitmap of the referenced keys,
-   a mostly empty one (the IE target) probes an index. Only a bad row keeps its raw values,
-   and the expensive per-column reasons are spelled out for those rows alone.
+3. One pass converts every value and checks it against the live column (NOT NULL, length)
+   and every foreign key of the site's schema (imports/catalog.py), so no row can violate a
+   constraint at commit. A good row costs about what its casts cost: numbers are cast
+   straight (an export of typed columns has no malformed number; if one fails the
+   statement, it runs again value by value through pg_input_is_valid); dates and times are
+   parsed once per distinct spelling; a dense reference (a committee, transaction type or
+   name) tests one bit of a bitmap of the referenced keys, a mostly empty one (the IE
+   target) probes an index. Only a bad row keeps its raw values, and the expensive
+   per-column reasons are spelled out for those rows alone.
 4. Bad rows go to `sunshine.quarantine` with their record number (the header is record 1),
-   column, raw value, reason and the raw row; they never block the good rows. A key that
-   appears more than once among the otherwise good rows has every copy quarantined (which
-   one is right cannot be known).
+   column, raw value, reason and the raw row; they never block the good rows. A reference to
+   the file's own table (an amendment) must name a row of the table or an accepted row of
+   the file, repeated until nothing more is rejected. A key, or a value of another unique
+   constraint, that more than one of the otherwise good rows holds has every copy
+   quarantined (which one is right cannot be known).
 5. Into a table with rows, good rows are compared with it in one join (`IS DISTINCT FROM`
    on every imported column): new keys are inserted, changed rows updated, identical rows
    not written at all, so PostgreSQL's own counters show no write for a batch that changed
    nothing; `sunshine.import_change` gets each key inserted (i), updated (u) or flipped to
-   deleted (d). Into an empty table rows are inserted straight; a large load drops the
-   table's indexes and builds them once afterwards, the primary key doubling as the
-   duplicate check, and the change set is one row per table: op '*', key = the number of
-   rows inserted (every row of the table is new).
+   deleted (d). Values are written as the site stores them: '' for an empty field in a NOT
+   NULL text column, NULL where the column allows it, the declared value of an empty NOT
+   NULL boolean. Into an empty table rows are inserted straight; a large load drops the
+   table's indexes, its foreign keys and those naming it, and builds them once afterwards
+   (one sort per index, one join per key), the primary key doubling as the duplicate check;
+   the change set is one row per table: op '*', key = the number of rows inserted (every
+   row of the table is new).
 
 Columns the catalog does not know, and files of export tables the dashboard does not use, are
 kept in `sunshine.unmapped_data` as JSON.

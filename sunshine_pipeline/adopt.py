@@ -57,6 +57,7 @@ from sunshine_pipeline.imports.catalog import (
     Column,
     SourceFile,
     Widening,
+    varchar_length,
 )
 from sunshine_pipeline.schema import (
     live_definition,
@@ -64,7 +65,6 @@ from sunshine_pipeline.schema import (
     missing_site_tables,
     pending_widenings,
     site_table_file,
-    varchar_length,
     widening_pending,
     widening_target,
 )
@@ -571,9 +571,7 @@ def _pending(conn: psycopg.Connection) -> list[tuple[Widening, str, int]]:
     """Each widening the live columns still need: (widening, live definition, rows needing)."""
     with conn.transaction():
         out = []
-        for w in pending_widenings(conn):
-            current = live_definition(conn, w.table, w.column)
-            assert current is not None
+        for w, current in pending_widenings(conn):
             out.append((w, current, rows_needing(conn, w, current)))
         return out
 

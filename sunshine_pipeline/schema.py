@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 
 import psycopg
 from psycopg import errors, sql
 
-from sunshine_pipeline.imports.catalog import SITE_TABLES, SOURCES, WIDENINGS, Widening
+from sunshine_pipeline.imports.catalog import (
+    SITE_TABLES,
+    SOURCES,
+    WIDENINGS,
+    Widening,
+    varchar_length,
+)
 from sunshine_pipeline.sqlfiles import sql_files, sql_text
 
 log = logging.getLogger(__name__)
@@ -92,12 +97,6 @@ def widening_target(w: Widening, current: str) -> str:
     return w.to + (" NOT NULL" if current.endswith(" NOT NULL") else "")
 
 
-def varchar_length(definition: str) -> int | None:
-    """n of a 'character varying(n)' definition (NOT NULL or not); None for any other."""
-    match = re.fullmatch(r"character varying\((\d+)\)", definition.removesuffix(" NOT NULL"))
-    return int(match[1]) if match else None
-
-
 def widening_pending(w: Widening, current: str) -> bool:
     """True when the live column (`current`) is still narrower than `w` makes it: NOT NULL for
     a dropped NOT NULL, a shorter character varying for a longer one. A column the site has
@@ -108,13 +107,13 @@ def widening_pending(w: Widening, current: str) -> bool:
     return length is not None and target is not None and length < target
 
 
-def pending_widenings(conn: psycopg.Connection) -> list[Widening]:
-    """Widenings the live columns do not have yet."""
+def pending_widenings(conn: psycopg.Connection) -> list[tuple[Widening, str]]:
+    """Widenings the live columns do not have yet, each with the column's live definition."""
     pending = []
     for w in WIDENINGS:
         current = live_definition(conn, w.table, w.column)
         if current is not None and widening_pending(w, current):
-            pending.append(w)
+            pending.append((w, current))
     return pending
 
 
@@ -122,9 +121,7 @@ def apply_widenings(conn: psycopg.Connection) -> list[Widening]:
     """Apply each pending widening in a savepoint of the caller's transaction; return those
     still pending because a view depends on their column."""
     blocked = []
-    for w in pending_widenings(conn):
-        current = live_definition(conn, w.table, w.column)
-        assert current is not None
+    for w, current in pending_widenings(conn):
         change = (sql.SQL("ALTER COLUMN {} DROP NOT NULL").format(sql.Identifier(w.column))
                   if w.to is None else
                   sql.SQL("ALTER COLUMN {} TYPE {}").format(sql.Identifier(w.column),

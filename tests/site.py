@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
+from sunshine_pipeline.resources import connect
 
 SHARED_SITE = Path(__file__).resolve().parents[2] / "shared" / "site"
 SITE_SCHEMA = SHARED_SITE / "site_schema.sql"
@@ -18,8 +18,8 @@ def sql_script(path: Path) -> str:
                      if not line.startswith("\\"))
 
 
-def load_site_schema(conn: psycopg.Connection) -> None:
-    """Create the site's tables exactly as site_schema.sql does."""
-    with conn.transaction():
+def load_site_schema(url: str) -> None:
+    """Create the site's tables exactly as site_schema.sql does, on a connection of its own
+    (the dump empties search_path for its session)."""
+    with connect(url) as conn:
         conn.execute(sql_script(SITE_SCHEMA))
-        conn.execute("SELECT pg_catalog.set_config('search_path', '\"$user\", public', false)")

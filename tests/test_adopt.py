@@ -32,20 +32,13 @@ from sunshine_pipeline.views.catalog import VIEWS
 from tests.conftest import _create_database, _drop_database
 from tests.oracle import expected_views
 from tests.readers import Readers
-from tests.site import OLD_VIEWS, SITE_SCHEMA, sql_script
+from tests.site import OLD_VIEWS, load_site_schema
 from tests.test_end_to_end import view_rows
 
 NINE = [v.name for v in VIEWS]
 SITE_OWNED = "auth_user"
 # A stand-in for a value of the site's type where the site's column allowed no NULL.
 PLACEHOLDER = {DATE: "2000-01-01"}
-
-
-def load_site_schema(url: str) -> None:
-    """site_schema.sql on a connection of its own: the dump empties search_path for the
-    session."""
-    with connect(url) as conn:
-        conn.execute(sql_script(SITE_SCHEMA))
 
 
 def load_old_views(conn: psycopg.Connection) -> None:

@@ -68,8 +68,8 @@ def site_conn(pg_server: str) -> Iterator[psycopg.Connection]:
     name = "site_schema_reference"
     url = _create_database(pg_server, name)
     try:
+        load_site_schema(url)
         with connect(url) as c:
-            load_site_schema(c)
             yield c
     finally:
         _drop_database(pg_server, name)
@@ -102,7 +102,7 @@ def test_the_widenings_apply_in_place_on_the_sites_own_tables(
     """On a database whose tables the site made, the pipeline adds its schema and widens
     exactly the declared columns, recording each; nothing else of the tables changes."""
     before = catalog(site_conn)
-    assert {(w.table, w.column) for w in pending_widenings(site_conn)} == {
+    assert {(w.table, w.column) for w, _ in pending_widenings(site_conn)} == {
         (w.table, w.column) for w in WIDENINGS}
     ensure_schema(site_conn)
     assert catalog(site_conn) == widened(before)

@@ -87,7 +87,13 @@ class SourceFile:
 
     @property
     def self_references(self) -> tuple[Reference, ...]:
+        """References to the file's own table (checked once the file's rows are known)."""
         return tuple(r for r in self.references if r.table == self.table)
+
+    @property
+    def foreign_references(self) -> dict[str, Reference]:
+        """References to other tables, by column (checked row by row)."""
+        return {r.column: r for r in self.references if r.table != self.table}
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,13 @@ class Widening:
     @property
     def site_length(self) -> int | None:
         """The site's length limit of a character varying column being widened."""
-        if self.to is None:
-            return None
-        return int(self.site.removeprefix("character varying(").removesuffix(")"))
+        return None if self.to is None else varchar_length(self.site)
+
+
+def varchar_length(definition: str) -> int | None:
+    """n of a 'character varying(n)' definition (NOT NULL or not); None for any other."""
+    match = re.fullmatch(r"character varying\((\d+)\)", definition.removesuffix(" NOT NULL"))
+    return int(match[1]) if match else None
 
 
 def _lookup(table: str, singular: str, extra: tuple[Column, ...] = (),

@@ -666,8 +666,7 @@ class _FileLoader:
                 ) -> list[tuple[str, list[tuple[sql.Composable, sql.Composable]]]]:
         """Per header, the (test, reason) pairs that make a row bad, in order of precedence.
         `missing(header, reference, value)` tests that a reference names no row."""
-        refs = {r.column: r for r in self.source.references
-                if r not in self.source.self_references}
+        refs = self.source.foreign_references
         is_ie = self.source.table == "Transactions"
         out = []
         for header, column in self.plan.mapped.items():
@@ -726,8 +725,7 @@ class _FileLoader:
         sparse = (set(self.plan.headers) if self.result.read < LOOKUP_MAX_ROWS
                   else self._mostly_empty())
         index = {h: i for i, h in enumerate(self.plan.headers)}
-        refs = {r.column: r for r in self.source.references
-                if r not in self.source.self_references}
+        refs = self.source.foreign_references
         tests: dict[str, Callable[[sql.Composable], sql.Composable]] = {}
         joins = []
         for header, column in self.plan.mapped.items():
@@ -944,11 +942,10 @@ class _FileLoader:
         a row already in the table or an accepted row of the file. Rejecting a row can orphan
         another that names it, so this repeats until nothing more is rejected."""
         table = sql.Identifier(self.source.table)
-        target_col = {c.name: c for c in self.source.columns}
+        in_file = {c.name: c for c in self.plan.mapped.values()}
         total = 0
         for ref in self.source.self_references:
-            if target_col[ref.column].header.lower() not in {h.lower() for h in
-                                                              self.plan.headers}:
+            if ref.column not in in_file:
                 continue
             col, target = sql.Identifier(ref.column), sql.Identifier(ref.target)
             while rejected := self._reject(sql.SQL(
@@ -960,7 +957,7 @@ class _FileLoader:
                 "AND NOT EXISTS (SELECT FROM {table} AS b WHERE b.{target} = t.{col})").format(
                 typed=TYPED, accepted=self._accepted("t"), col=col, target=target,
                 rejected=REJECTED, table=table),
-                [target_col[ref.column].header,
+                [in_file[ref.column].header,
                  f"unknown {ref.what}: no {ref.table} row with this id"]):
                 total += rejected
         return total

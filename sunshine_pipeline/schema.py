@@ -2,17 +2,20 @@
 
 1. The site's tables (sql/site/<Table>.sql, in the import catalog's order): each is created
    only where it is missing. An existing one belongs to the site and is left as it is.
-2. The pipeline's own schema, functions, tables and rollup triggers: every file of
-   sql/schema, in file order.
+2. The pipeline's own schema, functions, tables and rollup triggers: the versioned
+   migrations of sql/migrations not applied yet, each once, in order, in its own transaction
+   (migrations.py; an edited applied migration, or a database newer than this release, is
+   refused with SchemaConflict before anything runs).
 3. The widenings of the site's columns that real values need (imports/catalog.py
    WIDENINGS), each applied where the live column is still narrower and recorded in
    sunshine.site_widening. One a view of the old system depends on is left pending (ALTER
    TYPE cannot pass a view): adoption applies it once it has replaced that view.
 4. The statement-level change triggers on each of the site's tables (sunshine.change_log).
 
-All of it is hashed into sunshine.schema_version; when the hash matches (and no widening is
+All of it (the site's table files, the migrations' checksums, the catalog's keys and
+widenings) is hashed into sunshine.schema_version; when the hash matches (and no widening is
 pending), nothing runs, so every entry point (import, view refresh, CLI) can call
-`ensure_schema` cheaply.
+`ensure_schema` cheaply: pending migrations are applied as the first step of any run.
 
 The first run against a database the site already runs (its tables are there, the pipeline's
 schema is not, or the old system's views are still in place) is an adoption instead
@@ -28,6 +31,7 @@ import logging
 import psycopg
 from psycopg import errors, sql
 
+from sunshine_pipeline import migrations
 from sunshine_pipeline.imports.catalog import (
     SITE_TABLES,
     SOURCES,
@@ -35,14 +39,14 @@ from sunshine_pipeline.imports.catalog import (
     Widening,
     varchar_length,
 )
-from sunshine_pipeline.sqlfiles import sql_files, sql_text
+from sunshine_pipeline.sqlfiles import sql_text
 
 log = logging.getLogger(__name__)
 
 _TRIGGER_EVENTS = (("insert", "NEW TABLE AS new_rows"), ("update", "NEW TABLE AS new_rows"),
                    ("delete", "OLD TABLE AS old_rows"))
 
-_SCHEMA_LOCK = 7_246_551_001  # advisory lock id: one schema migration at a time
+_SCHEMA_LOCK = 7_246_551_001  # advisory lock id: one schema update at a time
 
 
 def site_table_file(table: str) -> str:
@@ -51,9 +55,10 @@ def site_table_file(table: str) -> str:
 
 def schema_hash() -> str:
     digest = hashlib.sha256()
-    names = [site_table_file(t) for t in SITE_TABLES] + sql_files("schema")
-    for name in names:
+    for name in [site_table_file(t) for t in SITE_TABLES]:
         digest.update(name.encode() + b"\0" + sql_text(name).encode() + b"\0")
+    for migration in migrations.migrations():
+        digest.update(f"{migration.name}:{migration.checksum}\n".encode())
     for source in SOURCES:
         digest.update(f"{source.table}:{source.change_key or source.key[0]}\n".encode())
     for w in WIDENINGS:
@@ -166,7 +171,9 @@ def ensure_schema(conn: psycopg.Connection) -> bool:
 
 def migrate(conn: psycopg.Connection) -> bool:
     """The work of ensure_schema (steps 1-4 of the module docstring), without the adoption
-    check; returns True when it ran."""
+    check; returns True when it ran. Each step is atomic: the site's missing tables in one
+    transaction, each migration in its own, then the widenings, the change triggers and the
+    recorded hash in one. The connection must not be in a transaction."""
     wanted = schema_hash()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
@@ -174,8 +181,12 @@ def migrate(conn: psycopg.Connection) -> bool:
             return False
         for table in missing_site_tables(conn):
             conn.execute(sql_text(site_table_file(table)))
-        for name in sql_files("schema"):
-            conn.execute(sql_text(name))
+    for name in migrations.migrate(conn):
+        log.info("schema: applied migration %s", name)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEMA_LOCK])
+        if _current_hash(conn) == wanted:
+            return True
         blocked = apply_widenings(conn)
         for source in SOURCES:
             key = source.change_key or source.key[0]
@@ -193,7 +204,7 @@ def migrate(conn: psycopg.Connection) -> bool:
                         key=sql.Literal(key),
                     )
                 )
-        conn.execute("CREATE TABLE IF NOT EXISTS sunshine.schema_version (schema_hash text)")
+        conn.execute(sql_text("meta/schema_version.sql"))
         conn.execute("DELETE FROM sunshine.schema_version")
         # With a widening pending the hash is not recorded: the next call tries it again.
         if not blocked:

@@ -33,8 +33,3 @@ def sql_text(name: str) -> str:
 def sql_hash(name: str) -> str:
     """A short content hash: the code_version of whatever the file defines."""
     return hashlib.sha256(sql_text(name).encode()).hexdigest()[:16]
-
-
-def sql_files(folder: str) -> list[str]:
-    """Names of the .sql files in `folder`, in the order they must run (file-name order)."""
-    return sorted(f"{folder}/{p.name}" for p in (sql_dir() / folder).glob("*.sql"))

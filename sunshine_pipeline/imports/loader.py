@@ -19,7 +19,7 @@ holds that lock was left by a process that died, and is marked 'abandoned'. Per 
    and every foreign key of the site's schema (imports/catalog.py), so no row can violate a
    constraint at commit. A good row costs about what its casts cost: numbers are cast
    straight (an export of typed columns has no malformed number; if one fails the
-   statement, it runs again value by value through pg_input_is_valid); dates and times are
+   statement, it runs again with every number tested by pattern first); dates and times are
    parsed once per distinct spelling; a dense reference (a committee, transaction type or
    name) tests one bit of a bitmap of the referenced keys, a mostly empty one (the IE
    target) probes an index. Only a bad row keeps its raw values, and the expensive
@@ -282,10 +282,12 @@ _REASONS: dict[str, str] = {
     TIMESTAMP: "not a valid date and time (YYYY-MM-DD hh:mm:ss or MM/DD/YY hh:mm:ss)",
     BOOL: "not a boolean (1/0, true/false)",
 }
-# Functions that parse a date column's distinct spellings (sql/schema/03, 06).
+# Functions that parse a date column's distinct spellings (their latest migration: 0002).
 _DATE_PARSERS = {DATE: "sunshine.parse_date", TIMESTAMP: "sunshine.parse_timestamp"}
 MISSING = "required value is missing"
 _AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
+# What integer input accepts on every server version (PostgreSQL 16 also takes 0x1F and 1_000).
+_INTEGER_PATTERN = r"^\s*[+-]?[0-9]+\s*$"
 
 
 def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | None,
@@ -295,7 +297,8 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
     Each form costs about as much as the cast itself on a good value. `optimistic` casts
     integers and amounts straight (an export of typed columns has no malformed numbers; one
     that does makes the statement fail, and the caller runs it again with
-    `optimistic=False`, where they go through pg_input_is_valid first). An amount in its
+    `optimistic=False`, where a pattern and a range test come first, never failing, the same
+    on every server version). An amount in its
     canonical spelling (what numeric(12,2) prints) needs no pattern match; booleans are
     compared with the usual spellings first; dates and date-times come from a per-file map
     of their distinct spellings (`date_map`); a lookup asks its table for the name's key."""
@@ -309,16 +312,21 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
     if column.type == INT:
         if optimistic:
             return sql.SQL("{}::integer").format(raw)
-        return sql.SQL("CASE WHEN pg_input_is_valid({v}, 'integer') THEN {v}::integer END"
-                       ).format(v=raw)
-    if column.type == AMOUNT:
-        valid = (sql.SQL("false") if optimistic else
-                 sql.SQL("NOT pg_input_is_valid({}, 'numeric(12,2)')").format(raw))
+        # Nested CASEs: the range test runs only on what the pattern let through.
         return sql.SQL(
-            "CASE WHEN {valid} THEN NULL "
-            "WHEN {v}::numeric(12,2)::text = {v} OR {v} ~ {pattern} "
-            "THEN {v}::numeric(12,2) END").format(
-            valid=valid, v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
+            "CASE WHEN {v} ~ {pattern} THEN CASE WHEN btrim({v})::numeric "
+            "BETWEEN -2147483648 AND 2147483647 THEN {v}::integer END END").format(
+            v=raw, pattern=sql.Literal(_INTEGER_PATTERN))
+    if column.type == AMOUNT:
+        if optimistic:
+            # NaN is numeric(12,2)'s canonical spelling of itself, and no amount.
+            return sql.SQL(
+                "CASE WHEN {v} = 'NaN' THEN NULL "
+                "WHEN {v}::numeric(12,2)::text = {v} OR {v} ~ {pattern} "
+                "THEN {v}::numeric(12,2) END").format(
+                v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
+        return sql.SQL("CASE WHEN {v} ~ {pattern} THEN {v}::numeric(12,2) END").format(
+            v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
     if column.type == BOOL:
         return sql.SQL(
             "CASE {v} WHEN '1' THEN true WHEN '0' THEN false WHEN 'true' THEN true "

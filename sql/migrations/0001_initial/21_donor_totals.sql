@@ -17,32 +17,3 @@ CREATE TABLE IF NOT EXISTS sunshine.donor_totals (
     state text,
     entity_type text
 ) WITH (fillfactor = 80);
-
--- needs_rebuild: the rollup cannot be trusted incrementally (first load, a change too large
--- to apply as a delta); the next refresh rebuilds it in full.
-CREATE TABLE IF NOT EXISTS sunshine.rollup_state (
-    rollup text PRIMARY KEY,
-    needs_rebuild boolean NOT NULL,
-    rebuilt_at timestamptz
-);
-INSERT INTO sunshine.rollup_state (rollup, needs_rebuild)
-VALUES ('donor_totals', true)
-ON CONFLICT (rollup) DO NOTHING;
-
--- A rollup created before it carried the donors' names gets the columns and a rebuild.
-DO $$
-BEGIN
-    IF NOT EXISTS (
-        SELECT FROM pg_attribute
-        WHERE attrelid = 'sunshine.donor_totals'::regclass AND attname = 'entity_name'
-    ) THEN
-        ALTER TABLE sunshine.donor_totals
-        ADD COLUMN entity_name text,
-        ADD COLUMN city text,
-        ADD COLUMN state text,
-        ADD COLUMN entity_type text,
-        SET (fillfactor = 80);
-        UPDATE sunshine.rollup_state SET needs_rebuild = true WHERE rollup = 'donor_totals';
-    END IF;
-END
-$$;

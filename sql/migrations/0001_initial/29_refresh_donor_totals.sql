@@ -1,7 +1,7 @@
 -- Bring donor_totals up to date before top_donors_mv refreshes: rebuild it in full when
 -- flagged, else nothing (the triggers kept it current). Returns true when it rebuilt.
 -- The rebuild writes the rows in display-name order (C collation: the order only has to keep
--- equal names together), which the view inherits; see 80_donor_totals.sql.
+-- equal names together), which the view inherits; see 21_donor_totals.sql.
 CREATE OR REPLACE FUNCTION sunshine.refresh_donor_totals() RETURNS boolean
 LANGUAGE plpgsql
 SET work_mem = '64MB'

@@ -92,10 +92,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_status() -> int:
-    """Print one line per view; the exit code says whether every view is healthy."""
+    """Print the schema line and one line per view; the exit code says whether every view is
+    healthy (2: the database is not one this release can run against yet)."""
     from sunshine_pipeline.adopt import adoption_needed
-    from sunshine_pipeline.schema import ensure_schema
-    from sunshine_pipeline.status import format_status, status_exit_code, view_status
+    from sunshine_pipeline.migrations import SchemaConflict
+    from sunshine_pipeline.status import (
+        format_status,
+        schema_status,
+        status_exit_code,
+        view_status,
+    )
 
     with resources.connect() as conn:
         # A health check never takes over a database: that is `sunshine adopt`'s to do.
@@ -103,10 +109,40 @@ def _print_status() -> int:
             print("this database holds the site's tables but the pipeline has not adopted it "
                   "yet: run `sunshine adopt --dry-run`, then `sunshine adopt`", file=sys.stderr)
             return 2
-        ensure_schema(conn)
+        try:
+            schema = schema_status(conn)
+        except SchemaConflict as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(schema.line())
+        if schema.version is None:
+            return 1
         statuses = view_status(conn)
     print(format_status(statuses))
     return status_exit_code(statuses)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database's schema up to date now (what every run does first)."""
+    from sunshine_pipeline.migrations import MigrationError
+    from sunshine_pipeline.schema import ensure_schema
+    from sunshine_pipeline.status import schema_status
+
+    with resources.connect() as conn:
+        try:
+            before = schema_status(conn)
+            if args.dry_run:
+                print(before.line())
+                return 0
+            ensure_schema(conn)
+            after = schema_status(conn)
+        except MigrationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    applied = [m for m in before.pending if m not in after.pending]
+    print(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
+    print(after.line())
+    return 0
 
 
 def _run_views(names: list[str] | None, *, force: bool) -> bool:
@@ -271,7 +307,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=3000)
     v.set_defaults(func=cmd_dev)
 
-    st = sub.add_parser("status", help="one line per view; non-zero exit when any is unhealthy")
+    m = sub.add_parser("migrate", help="apply the pending schema migrations now (every run "
+                       "applies them first anyway)")
+    m.add_argument("--dry-run", action="store_true", help="only show the schema line")
+    m.set_defaults(func=cmd_migrate)
+
+    st = sub.add_parser("status", help="the schema line and one line per view; non-zero exit "
+                        "when any view is unhealthy")
     st.set_defaults(func=cmd_status)
 
     s = sub.add_parser("stop", help="stop the embedded PostgreSQL server")
@@ -284,7 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
     warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
     logging.basicConfig(level=logging.WARNING)
-    return args.func(args)
+    from sunshine_pipeline.migrations import MigrationError
+
+    try:
+        return args.func(args)
+    except MigrationError as exc:  # any command: the schema could not be brought up to date
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -169,6 +169,27 @@ def ensure_schema(conn: psycopg.Connection) -> bool:
     return migrate(conn)
 
 
+def create_change_triggers(conn: psycopg.Connection) -> None:
+    """The statement-level triggers on each of the site's tables that log its changes to
+    sunshine.change_log (CREATE OR REPLACE: idempotent)."""
+    for source in SOURCES:
+        key = source.change_key or source.key[0]
+        for event, transition in _TRIGGER_EVENTS:
+            conn.execute(
+                sql.SQL(
+                    "CREATE OR REPLACE TRIGGER {trigger} AFTER {event} ON {table} "
+                    "REFERENCING {transition} FOR EACH STATEMENT "
+                    "EXECUTE FUNCTION sunshine.log_change({key})"
+                ).format(
+                    trigger=sql.Identifier(f"sunshine_log_{event}"),
+                    event=sql.SQL(event.upper()),
+                    table=sql.Identifier(source.table),
+                    transition=sql.SQL(transition),
+                    key=sql.Literal(key),
+                )
+            )
+
+
 def migrate(conn: psycopg.Connection) -> bool:
     """The work of ensure_schema (steps 1-4 of the module docstring), without the adoption
     check; returns True when it ran. Each step is atomic: the site's missing tables in one
@@ -188,22 +209,7 @@ def migrate(conn: psycopg.Connection) -> bool:
         if _current_hash(conn) == wanted:
             return True
         blocked = apply_widenings(conn)
-        for source in SOURCES:
-            key = source.change_key or source.key[0]
-            for event, transition in _TRIGGER_EVENTS:
-                conn.execute(
-                    sql.SQL(
-                        "CREATE OR REPLACE TRIGGER {trigger} AFTER {event} ON {table} "
-                        "REFERENCING {transition} FOR EACH STATEMENT "
-                        "EXECUTE FUNCTION sunshine.log_change({key})"
-                    ).format(
-                        trigger=sql.Identifier(f"sunshine_log_{event}"),
-                        event=sql.SQL(event.upper()),
-                        table=sql.Identifier(source.table),
-                        transition=sql.SQL(transition),
-                        key=sql.Literal(key),
-                    )
-                )
+        create_change_triggers(conn)
         conn.execute(sql_text("meta/schema_version.sql"))
         conn.execute("DELETE FROM sunshine.schema_version")
         # With a widening pending the hash is not recorded: the next call tries it again.

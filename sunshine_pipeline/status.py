@@ -3,7 +3,9 @@ so it can serve as a health check: a view that is missing, stale (an input chang
 refresh), overdue (not refreshed or confirmed within the SLA) or failing (the latest run of one
 of its ERROR checks failed, per sunshine.check_result) makes it unhealthy. A definition
 that is not current yet (its SQL file changed; the next materialization swaps it in) is shown
-but is not a failure.
+but is not a failure. Above the table, the schema line: the latest migration the database
+has and any still pending (the next import or refresh applies them, or `sunshine migrate`).
+Nothing here writes: a pending migration is reported, not applied.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from sunshine_pipeline import migrations
 from sunshine_pipeline.checks import view_sla
 from sunshine_pipeline.sqlfiles import sql_hash
 from sunshine_pipeline.views.catalog import VIEWS
@@ -47,6 +50,31 @@ class ViewStatus:
     @property
     def healthy(self) -> bool:
         return self.state == "fresh"
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    version: str | None  # the latest migration the database has; None: no schema yet
+    applied: int
+    pending: tuple[str, ...]
+
+    def line(self) -> str:
+        if self.version is None:
+            return ("schema: not created yet (the first import or refresh creates it, or "
+                    "`sunshine migrate`)")
+        pending = ", ".join(self.pending) if self.pending else "none"
+        line = f"schema: {self.version} ({self.applied} migrations); pending: {pending}"
+        if self.pending:
+            line += " (the next import or refresh applies them, or `sunshine migrate`)"
+        return line
+
+
+def schema_status(conn: psycopg.Connection) -> SchemaStatus:
+    """Where the database's schema stands against this release's migrations (read-only).
+    Raises migrations.SchemaConflict when the two do not match."""
+    with conn.transaction():
+        plan = migrations.plan(conn)
+    return SchemaStatus(plan.version, len(plan.history), tuple(m.name for m in plan.pending))
 
 
 def _failing_checks(conn: psycopg.Connection, view: str) -> tuple[str, ...]:

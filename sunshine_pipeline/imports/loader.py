@@ -19,7 +19,7 @@ holds that lock was left by a process that died, and is marked 'abandoned'. Per 
    and every foreign key of the site's schema (imports/catalog.py), so no row can violate a
    constraint at commit. A good row costs about what its casts cost: numbers are cast
    straight (an export of typed columns has no malformed number; if one fails the
-   statement, it runs again with every number tested by pattern first); dates and times are
+   statement, it runs again with every number tested first); dates and times are
    parsed once per distinct spelling; a dense reference (a committee, transaction type or
    name) tests one bit of a bitmap of the referenced keys, a mostly empty one (the IE
    target) probes an index. Only a bad row keeps its raw values, and the expensive
@@ -286,22 +286,32 @@ _REASONS: dict[str, str] = {
 _DATE_PARSERS = {DATE: "sunshine.parse_date", TIMESTAMP: "sunshine.parse_timestamp"}
 MISSING = "required value is missing"
 _AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
-# What integer input accepts on every server version (PostgreSQL 16 also takes 0x1F and 1_000).
+# Integer input as PostgreSQL 15 reads it (16 also takes 0x1F and 1_000).
 _INTEGER_PATTERN = r"^\s*[+-]?[0-9]+\s*$"
 
 
+# How _convert turns integers and amounts into values: CAST straight (a good file; a malformed
+# number fails the statement), or, for a file where that failed, test each value first, with
+# pg_input_is_valid where the server has it (VALIDATED, PostgreSQL 16+), else by pattern and
+# range (PATTERN, PostgreSQL 15). Neither test ever fails; BENCHMARKS.md has their costs.
+CAST, VALIDATED, PATTERN = "cast", "validated", "pattern"
+
+
+def number_test(conn: psycopg.Connection) -> str:
+    """How this server tests a number that a cast refused: VALIDATED or PATTERN."""
+    return VALIDATED if conn.info.server_version >= 160000 else PATTERN
+
+
 def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | None,
-             *, optimistic: bool) -> sql.Composable:
+             *, numbers: str) -> sql.Composable:
     """The typed value of `raw`, NULL when it is empty or not valid for `column`.
 
-    Each form costs about as much as the cast itself on a good value. `optimistic` casts
-    integers and amounts straight (an export of typed columns has no malformed numbers; one
-    that does makes the statement fail, and the caller runs it again with
-    `optimistic=False`, where a pattern and a range test come first, never failing, the same
-    on every server version). An amount in its
-    canonical spelling (what numeric(12,2) prints) needs no pattern match; booleans are
-    compared with the usual spellings first; dates and date-times come from a per-file map
-    of their distinct spellings (`date_map`); a lookup asks its table for the name's key."""
+    Each form costs about as much as the cast itself on a good value. `numbers` says how
+    integers and amounts are converted (CAST, VALIDATED or PATTERN above). An amount in its
+    canonical spelling (what numeric(12,2) prints) needs no pattern match, but NaN, which is
+    its own canonical spelling, is no amount; booleans are compared with the usual spellings
+    first; dates and date-times come from a per-file map of their distinct spellings
+    (`date_map`); a lookup asks its table for the name's key."""
     if column.lookup is not None:
         lk = column.lookup
         return sql.SQL(
@@ -310,23 +320,28 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
             key=sql.Identifier(lk.key), table=sql.Identifier(lk.table),
             by=sql.Identifier(lk.by), v=raw)
     if column.type == INT:
-        if optimistic:
+        if numbers == CAST:
             return sql.SQL("{}::integer").format(raw)
+        if numbers == VALIDATED:
+            return sql.SQL("CASE WHEN pg_input_is_valid({v}, 'integer') THEN {v}::integer END"
+                           ).format(v=raw)
         # Nested CASEs: the range test runs only on what the pattern let through.
         return sql.SQL(
             "CASE WHEN {v} ~ {pattern} THEN CASE WHEN btrim({v})::numeric "
             "BETWEEN -2147483648 AND 2147483647 THEN {v}::integer END END").format(
             v=raw, pattern=sql.Literal(_INTEGER_PATTERN))
     if column.type == AMOUNT:
-        if optimistic:
-            # NaN is numeric(12,2)'s canonical spelling of itself, and no amount.
-            return sql.SQL(
-                "CASE WHEN {v} = 'NaN' THEN NULL "
-                "WHEN {v}::numeric(12,2)::text = {v} OR {v} ~ {pattern} "
-                "THEN {v}::numeric(12,2) END").format(
+        if numbers == PATTERN:
+            return sql.SQL("CASE WHEN {v} ~ {pattern} THEN {v}::numeric(12,2) END").format(
                 v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
-        return sql.SQL("CASE WHEN {v} ~ {pattern} THEN {v}::numeric(12,2) END").format(
-            v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
+        invalid = sql.SQL("{v} = 'NaN'" if numbers == CAST else
+                          "{v} = 'NaN' OR NOT pg_input_is_valid({v}, 'numeric(12,2)')"
+                          ).format(v=raw)
+        return sql.SQL(
+            "CASE WHEN {invalid} THEN NULL "
+            "WHEN {v}::numeric(12,2)::text = {v} OR {v} ~ {pattern} "
+            "THEN {v}::numeric(12,2) END").format(
+            invalid=invalid, v=raw, pattern=sql.Literal(_AMOUNT_PATTERN))
     if column.type == BOOL:
         return sql.SQL(
             "CASE {v} WHEN '1' THEN true WHEN '0' THEN false WHEN 'true' THEN true "
@@ -768,13 +783,13 @@ class _FileLoader:
         the quarantine step spells out its reasons."""
         try:
             with self.conn.transaction():
-                self._build_typed(optimistic=True)
+                self._build_typed(numbers=CAST)
         except psycopg.DataError as exc:
             log.info("%s: a malformed number (%s); converting value by value", self.file,
                      str(exc).splitlines()[0])
-            self._build_typed(optimistic=False)
+            self._build_typed(numbers=number_test(self.conn))
 
-    def _build_typed(self, *, optimistic: bool) -> None:
+    def _build_typed(self, *, numbers: str) -> None:
         source, mapped = self.source, self.plan.mapped
         header_of = {c.name: h for h, c in mapped.items()}
         index = {h: i for i, h in enumerate(self.plan.headers)}
@@ -800,7 +815,7 @@ class _FileLoader:
                 date_joins.append(sql.SQL("LEFT JOIN {} AS {} ON {}.raw = {}").format(
                     self._date_map(header, _DATE_PARSERS[column.type]), date_map, date_map,
                     raw))
-            value = _convert(column, raw, date_map, optimistic=optimistic)
+            value = _convert(column, raw, date_map, numbers=numbers)
             inner.append(sql.SQL("{} AS {}").format(value, sql.Identifier(f"v{index[header]}")))
         missing, ref_joins = self._ref_strategies(value_of)
         problems = self._checks(raw_of, value_of, missing)

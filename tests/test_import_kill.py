@@ -101,6 +101,9 @@ def test_a_killed_import_changes_nothing_and_the_next_one_succeeds(
             assert activity.startswith("COPY") and "TransactionID" in activity
         else:
             def waiting() -> bool:
+                # The lock is held in admin's open transaction, which sees one snapshot of
+                # the activity statistics unless it clears it.
+                admin.execute("SELECT pg_stat_clear_snapshot()")
                 row = admin.execute("SELECT wait_event_type FROM pg_stat_activity "
                                     "WHERE pid = %s", [pid]).fetchone()
                 return row is not None and row[0] == "Lock"

@@ -173,9 +173,15 @@ def test_a_view_rebuilt_for_new_data_keeps_its_statistics(loaded) -> None:
     after = conn.execute(
         "SELECT attname, n_distinct, histogram_bounds::text FROM pg_stats "
         "WHERE schemaname = 'public' AND tablename = 'top_donors_mv' ORDER BY 1").fetchall()
-    assert after == before
+    # PostgreSQL 18 copies the statistics (pg_restore_attribute_stats); 15-17 analyze.
+    copies = conn.info.server_version >= 180000
+    if copies:
+        assert after == before
+    else:
+        assert [r[0] for r in after] == [r[0] for r in before]
+    analyzed = 0 if copies else 1
     assert conn.execute("SELECT analyze_count FROM pg_stat_user_tables "
-                        "WHERE relid = 'top_donors_mv'::regclass").fetchone()[0] == 0
+                        "WHERE relid = 'top_donors_mv'::regclass").fetchone()[0] == analyzed
     # Past the drift allowed (a third of the donors gone), the new version is analyzed.
     conn.execute('DELETE FROM "Transactions" WHERE entity_id IN (SELECT entity_id FROM '
                  "sunshine.donor_totals WHERE entity_id % 3 = 0)")

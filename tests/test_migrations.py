@@ -271,3 +271,41 @@ def test_migration_numbers_run_without_gaps(sql_tree: Path) -> None:
     _add_migration(sql_tree, "0009_out_of_order", {"01_x.sql": "SELECT 1;\n"})
     with pytest.raises(migrations.MigrationError, match="expected number"):
         migrations.migrations()
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+def test_status_shows_the_schema_and_migrate_applies_what_is_pending(
+        db_url: str, sql_tree: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sunshine_pipeline import cli
+
+    monkeypatch.setenv("SUNSHINE_DATABASE_URL", db_url)
+    assert cli.main(["status"]) == 1  # nothing there yet, and status creates nothing
+    assert capsys.readouterr().out.splitlines()[0].startswith("schema: not created yet")
+    assert cli.main(["migrate"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"schema: {migrations.latest()} ({len(migrations.migrations())} migrations); "
+        "pending: none")
+
+    name = f"{len(migrations.migrations()) + 1:04d}_add_a_note"
+    _add_migration(sql_tree, name, {"01_note.sql": "CREATE TABLE sunshine.note (id integer);\n"})
+    cli.main(["status"])
+    assert capsys.readouterr().out.splitlines()[0].startswith(
+        f"schema: {migrations.migrations()[-2].name} ({len(migrations.migrations()) - 1} "
+        f"migrations); pending: {name} (the next import or refresh applies them")
+    assert cli.main(["migrate", "--dry-run"]) == 0
+    capsys.readouterr()
+    with connect(db_url) as conn:
+        assert schema_status(conn).pending == (name,)
+    assert cli.main(["migrate"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"applied: {name}"
+
+    (sql_tree / "migrations" / name / "01_note.sql").write_text(
+        "CREATE TABLE sunshine.note (id bigint);\n", encoding="utf-8")
+    sqlfiles.sql_text.cache_clear()
+    migrations.migrations.cache_clear()
+    assert cli.main(["status"]) == 2
+    assert f"migration {name} was changed after it was applied" in capsys.readouterr().err
+    assert cli.main(["import", str(write_handmade_batch(sql_tree.parent / "b"))]) == 2
+    assert f"error: migration {name} was changed" in capsys.readouterr().err

@@ -33,6 +33,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 
@@ -79,7 +80,7 @@ class Migration:
 class Applied:
     name: str
     checksum: str
-    applied_at: object
+    applied_at: datetime | None  # None: a release 0.1 baseline not recorded yet
     how: str  # applied, baseline
 
 
@@ -175,8 +176,8 @@ def plan(conn: psycopg.Connection) -> Plan:
     return Plan(tuple(history), tuple(m for m in migrations() if m.name not in done), baseline)
 
 
-def _run(conn: psycopg.Connection, migration: Migration) -> float:
-    """One migration and its record, in one transaction; returns its duration."""
+def _run(conn: psycopg.Connection, migration: Migration) -> None:
+    """One migration and its record, in one transaction."""
     started = time.perf_counter()
     with conn.transaction():
         # As pg_dump does: a function body may name what a later file or migration creates
@@ -194,7 +195,6 @@ def _run(conn: psycopg.Connection, migration: Migration) -> float:
             "INSERT INTO sunshine.schema_migration (name, checksum, how, duration_s) "
             "VALUES (%s, %s, 'applied', %s)",
             [migration.name, migration.checksum, time.perf_counter() - started])
-    return time.perf_counter() - started
 
 
 def _failure(migration: Migration, name: str, exc: psycopg.Error) -> str:

@@ -29,6 +29,11 @@ with CASCADE, silently remove the views built on it. Instead, in one transaction
 A swap writes no change_log entry: every view that reads a swapped view is rebuilt from it in
 the same transaction and records the same snapshot.
 
+When a refresh that changed rows commits (a view created, refreshed with changes, or swapped
+with the views below it), the site hears of it: a NOTIFY on NOTIFY_CHANNEL, sent in the same
+transaction (so only on commit), whose payload is {"views": [...], "refreshed_at": ISO 8601}.
+A skipped view, or a refresh that changed no row, sends nothing.
+
 A per-view advisory lock serialises work on one view across processes; a second caller
 waits, then finds the view fresh and skips. A swap also takes the locks of the views it
 rebuilds, in dependency order, so two swaps cannot deadlock.
@@ -36,6 +41,7 @@ rebuilds, in dependency order, so two swaps cannot deadlock.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,6 +70,10 @@ STATISTICS_REUSE_DRIFT = 0.1
 SWAP_LOCK_TIMEOUT = "1s"
 SWAP_ATTEMPTS = 10
 
+# The channel the site LISTENs on to learn that views changed (README, "The site learns of a
+# refresh").
+NOTIFY_CHANNEL = "sunshine_views"
+
 # Given the views just built (readable under their own names), returns what does not add up.
 Validator = Callable[[psycopg.Connection, Sequence[ViewSpec]], list[str]]
 
@@ -86,6 +96,12 @@ class RefreshResult:
     definition_hash: str = ""
     # For a swap: every view rebuilt with this one (its dependents), in order.
     swapped_views: tuple[str, ...] = ()
+
+
+def _notify(conn: psycopg.Connection, views: Sequence[str], refreshed_at: datetime) -> None:
+    """Tell LISTENers, at commit, that `views` changed."""
+    conn.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, json.dumps(
+        {"views": list(views), "refreshed_at": refreshed_at.isoformat()})])
 
 
 def _lock(conn: psycopg.Connection, view: ViewSpec) -> None:
@@ -262,6 +278,8 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
                                time.perf_counter() - clock, started,
                                datetime.now().astimezone(), watermark, sql_hash(view.sql_file))
         _log(conn, result, snapshot, run_id)
+        if rows_changed:
+            _notify(conn, [view.name], result.finished_at)
     return result
 
 
@@ -336,4 +354,5 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
                                tuple(v.name for v in views[1:]) if view is root else ())
         _log(conn, result, snapshot, run_id, swapped_for=root.name)
         results.append(result)
+    _notify(conn, [v.name for v in views], finished)
     return results[0]

@@ -11,6 +11,8 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 import pytest
+from dagster._core.definitions.run_request import InstigatorType  # no public name (1.13)
+from dagster._core.scheduler.instigation import TickStatus
 
 from sunshine_pipeline.definitions import build_definitions
 from sunshine_pipeline.imports.catalog import SOURCES
@@ -107,6 +109,13 @@ def test_dagster_yaml_runs_on_postgres_storage(pg_server: str, tmp_path: Path,
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert instance.run_coordinator.dequeue_interval_seconds == 2
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_poll_interval_seconds == 30
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] == 30
+        sensor_ticks = instance.get_tick_retention_settings(InstigatorType.SENSOR)
+        assert sensor_ticks[TickStatus.SKIPPED] == 1 and sensor_ticks[TickStatus.FAILURE] == 30
+        assert set(instance.get_tick_retention_settings(InstigatorType.SCHEDULE).values()) == {
+            90}
         result = dg.materialize([_probe_asset()], instance=instance)
         assert result.success
         assert instance.get_latest_materialization_event(dg.AssetKey("probe")) is not None

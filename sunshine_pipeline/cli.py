@@ -1,8 +1,10 @@
-"""`sunshine`: the command line (generate, import, adopt, demo, refresh, status, dev, stop)."""
+"""`sunshine`: the command line (generate, import, adopt, demo, refresh, migrate, status, dev,
+service-units, stop)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import subprocess
@@ -261,6 +263,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=os.environ.copy())
 
 
+def cmd_service_units(args: argparse.Namespace) -> int:
+    from sunshine_pipeline import deploy
+
+    for path in deploy.service_units(Path(args.out), user=args.user,
+                                     env_file=Path(args.env_file),
+                                     dagster_home=Path(args.dagster_home), port=args.port):
+        print(f"wrote {path}")
+    print("then: systemctl daemon-reload && systemctl enable --now "
+          + " ".join(deploy.SERVICE_UNITS))
+    return 0
+
+
 def cmd_stop(args: argparse.Namespace) -> int:
     stopped = resources.stop_embedded_server()
     print("embedded server stopped" if stopped else "embedded server was not running")
@@ -315,6 +329,18 @@ def parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="the schema line and one line per view; non-zero exit "
                         "when any view is unhealthy")
     st.set_defaults(func=cmd_status)
+
+    u = sub.add_parser("service-units", help="write the systemd units of dagster-daemon and "
+                       "dagster-webserver for this installation")
+    u.add_argument("--out", default="/etc/systemd/system")
+    u.add_argument("--user", default=getpass.getuser(), help="the account the services run as")
+    u.add_argument("--env-file", default="/etc/sunshine/sunshine.env",
+                   help="the environment file (SUNSHINE_DATABASE_URL, SUNSHINE_DAGSTER_PG_URL, "
+                        "SUNSHINE_LANDING)")
+    u.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME",
+                                                            "/srv/sunshine/dagster"))
+    u.add_argument("--port", type=int, default=3000, help="the UI's port on 127.0.0.1")
+    u.set_defaults(func=cmd_service_units)
 
     s = sub.add_parser("stop", help="stop the embedded PostgreSQL server")
     s.set_defaults(func=cmd_stop)

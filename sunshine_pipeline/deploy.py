@@ -1,11 +1,14 @@
 """The Dagster instance for local use: DAGSTER_HOME under SUNSHINE_HOME, storage in the
 `dagster` database of the warehouse server. `sunshine dev`, `demo` and `refresh` go through it,
-so their runs show in the UI."""
+so their runs show in the UI. And the service on a server: `service_units` writes the systemd
+units of dagster-daemon and dagster-webserver (deploy/systemd/) for this installation."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import string
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +24,36 @@ def dagster_yaml_source() -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError("dagster.yaml is neither in the package nor beside it")
+
+
+def _deploy_file(name: str) -> Path:
+    """A file of the top-level deploy/ folder (a checkout) or of the wheel's copy."""
+    for candidate in (_PACKAGE_DIR / "deploy" / name, _PACKAGE_DIR.parent / "deploy" / name):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"deploy/{name} is neither in the package nor beside it")
+
+
+SERVICE_UNITS = ("sunshine-dagster-daemon.service", "sunshine-dagster-webserver.service")
+
+
+def service_units(out: Path, *, user: str, env_file: Path, dagster_home: Path,
+                  port: int = 3000) -> list[Path]:
+    """deploy/systemd/*.service for this installation (its virtual environment's dagster
+    commands) → `out`; DAGSTER_HOME gets this project's dagster.yaml unless it has one.
+    Returns the unit files written."""
+    values = {"user": user, "env_file": str(env_file), "dagster_home": str(dagster_home),
+              "bin": str(Path(sys.executable).parent), "port": str(port)}
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SERVICE_UNITS:
+        template = string.Template(_deploy_file(f"systemd/{name}").read_text(encoding="utf-8"))
+        (out / name).write_text(template.substitute(values), encoding="utf-8")
+        written.append(out / name)
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        shutil.copyfile(dagster_yaml_source(), dagster_home / "dagster.yaml")
+    return written
 
 
 def prepare_environment() -> dict[str, str]:

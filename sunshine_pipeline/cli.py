@@ -75,13 +75,21 @@ def print_import_summary(result) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from sunshine_pipeline.imports.access import import_access_file, is_access_file
     from sunshine_pipeline.imports.loader import BatchRejected, import_batch
 
     started = time.perf_counter()
+    source = Path(args.batch_dir)
     with resources.connect() as conn:
         try:
-            result = import_batch(conn, Path(args.batch_dir), force=args.force,
-                                  dry_run=args.dry_run, progress=_Progress())
+            if is_access_file(source):
+                result = import_access_file(
+                    conn, source, force=args.force, dry_run=args.dry_run, progress=_Progress(),
+                    on_table=lambda table, s: print(f"exported {table} in {s:.1f}s",
+                                                    flush=True))
+            else:
+                result = import_batch(conn, source, force=args.force, dry_run=args.dry_run,
+                                      progress=_Progress())
         except BatchRejected as exc:
             print(f"rejected: {exc}", file=sys.stderr)
             return 2
@@ -294,8 +302,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.set_defaults(func=cmd_generate)
 
-    i = sub.add_parser("import", help="import a landing batch folder")
-    i.add_argument("batch_dir")
+    i = sub.add_parser("import", help="import a landing batch folder, or an Access file (.mdb, "
+                       ".accdb) as the SOS delivers it")
+    i.add_argument("batch_dir", help="a batch folder, or an .mdb / .accdb file")
     i.add_argument("--force", action="store_true", help="import even if this content landed")
     i.add_argument("--dry-run", action="store_true", help="validate and count, change nothing")
     i.set_defaults(func=cmd_import)

@@ -1254,6 +1254,31 @@ def _batch_already_landed(conn: psycopg.Connection, digest: str) -> int | None:
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The file a batch was exported from (an Access file, imports/access.py): the ledger
+    records it, and its content hash, instead of the folder of CSV files."""
+
+    path: Path
+    content_hash: str
+    size_bytes: int
+
+
+def skip_if_landed(conn: psycopg.Connection, origin: Origin) -> BatchResult | None:
+    """When a batch of `origin`'s content already landed: that skip, recorded in the ledger as
+    import_batch records one; else None."""
+    _commit_open(conn)
+    ensure_schema(conn)
+    with conn.transaction():
+        landed = _batch_already_landed(conn, origin.content_hash)
+    if landed is None:
+        return None
+    result = BatchResult(None, str(origin.path), origin.content_hash, "skipped")
+    result.batch_id = _record(conn, origin.path, origin.content_hash, origin.size_bytes,
+                              "skipped", {}, "the same content already landed")
+    return result
+
+
 def import_batch(
     conn: psycopg.Connection,
     batch_dir: Path,
@@ -1263,6 +1288,7 @@ def import_batch(
     dry_run: bool = False,
     writer: str = "sunshine import",
     progress: ProgressFn | None = None,
+    origin: Origin | None = None,
 ) -> BatchResult:
     """Import one landing batch atomically; see the module docstring.
 
@@ -1274,26 +1300,30 @@ def import_batch(
     ensure_schema(conn)
     _commit_open(conn)
     batch_dir = Path(batch_dir).resolve()
+    recorded = origin.path if origin else batch_dir
     try:
         planned = plan_batch(batch_dir, tables)
     except BatchRejected as exc:
-        _record(conn, batch_dir, "", 0, "rejected", {}, str(exc))
+        _record(conn, recorded, origin.content_hash if origin else "", 0, "rejected", {},
+                str(exc))
         raise
     digest, size, file_hashes = content_hashes(planned)
-    result = BatchResult(None, str(batch_dir), digest, "landed", file_hashes=file_hashes)
+    if origin:
+        digest, size = origin.content_hash, origin.size_bytes
+    result = BatchResult(None, str(recorded), digest, "landed", file_hashes=file_hashes)
     with _import_lock(conn):
         with conn.transaction():
             landed = _batch_already_landed(conn, digest)
         if landed and not force and not dry_run:
             result.outcome = "skipped"
-            result.batch_id = _record(conn, batch_dir, digest, size, "skipped", {},
+            result.batch_id = _record(conn, recorded, digest, size, "skipped", {},
                                       "the same content already landed")
             return result
         with conn.transaction():
             batch_id = conn.execute(
                 "INSERT INTO sunshine.import_batch (path, content_hash, size_bytes) "
                 "VALUES (%s, %s, %s) RETURNING batch_id",
-                [str(batch_dir), digest, size]).fetchone()[0]
+                [str(recorded), digest, size]).fetchone()[0]
         result.batch_id = batch_id
         try:
             with conn.transaction() as tx:

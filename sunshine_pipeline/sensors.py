@@ -1,12 +1,15 @@
 """Sensors that refresh exactly what changed: landing batches, and direct writes to base tables.
 
-`landing_batch_sensor`: a batch is a sub-folder of the landing folder (`SUNSHINE_LANDING`) and
-is ready once it holds `_READY`, which the dropper writes last, so a half-copied batch is never
-read. Each ready batch becomes one `ingest_batch_job` run that imports the tables whose CSV it
-holds and then materializes the views downstream of them. The cursor lists the batch names
-already requested, so a batch imports once across daemon restarts; `batch:<name>` run keys are
-the backstop. A batch whose run failed is not requested again: each tick reports it until the
-folder goes away (fix the files and drop them under a new folder name, or re-execute the run).
+`landing_batch_sensor`: a batch is a sub-folder of the landing folder (`SUNSHINE_LANDING`),
+holding CSV files or one Access file as the SOS delivers it (imports/access.py), and is ready
+once it holds `_READY`, which the dropper writes last, so a half-copied batch is never read.
+Each ready batch becomes one `ingest_batch_job` run that imports the tables it holds and then
+materializes the views downstream of them; one that cannot be read yet (an Access file
+without mdbtools installed) is reported, and tried again, on each tick. The cursor lists the
+batch names already requested, so a batch imports once across daemon restarts;
+`batch:<name>` run keys are the backstop. A batch whose run failed is not requested again:
+each tick reports it until the folder goes away (fix the files and drop them under a new
+folder name, or re-execute the run).
 
 `source_change_sensor`: the site's tools also write the base tables directly. Statement
 triggers log every write in `sunshine.change_log` within the writing transaction, so a
@@ -24,7 +27,9 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 
+from sunshine_pipeline.imports import access
 from sunshine_pipeline.imports.catalog import SOURCES
+from sunshine_pipeline.imports.loader import BatchRejected
 from sunshine_pipeline.jobs import REFRESH_TAGS, ingest_batch_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource, landing_dir
 from sunshine_pipeline.sqlfiles import sql_text
@@ -52,8 +57,14 @@ def ready_batches(landing: Path) -> list[Path]:
 
 
 def batch_tables(batch: Path) -> list[str]:
-    """Base tables whose CSV the batch holds (file names matched case-insensitively)."""
-    present = {p.name.lower() for p in batch.iterdir() if p.is_file()}
+    """Base tables whose CSV the batch holds (file names matched case-insensitively), or, for
+    a folder holding an Access file, whose table the file has (BatchRejected when it cannot
+    be read: mdbtools missing, a damaged file)."""
+    access_file = access.access_file_in(batch)
+    if access_file is not None:
+        present = {f"{name}.csv".lower() for name in access.tables(access_file)}
+    else:
+        present = {p.name.lower() for p in batch.iterdir() if p.is_file()}
     return [s.table for s in SOURCES if s.file.lower() in present]
 
 
@@ -95,11 +106,16 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     landing = landing_dir()
     ready = ready_batches(landing)
     requested = _requested(context.cursor)
-    runs, empty = [], []
+    runs, empty, unreadable = [], [], []
     for batch in ready:
         if batch.name in requested:
             continue
-        tables = batch_tables(batch)
+        try:
+            tables = batch_tables(batch)
+        except BatchRejected as exc:
+            unreadable.append(f"batch {batch.name} cannot be read: {exc}; tried again on "
+                              "each tick")
+            continue
         if tables:
             runs.append(batch_run_request(batch, tables))
         else:
@@ -110,6 +126,7 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     notes = [f"batch {name} failed in run {run_id}; not retried: fix it and drop it under a "
              "new folder name, or re-execute the run" for name, run_id in failed.items()]
     notes += [f"batch {name} holds no known CSV file; ignored" for name in empty]
+    notes += unreadable
     for note in notes:
         context.log.warning(note)
     cursor = json.dumps(sorted(requested))

@@ -97,3 +97,38 @@ def test_without_mdbtools_the_command_names_the_package(monkeypatch: pytest.Monk
     assert capsys.readouterr().err == (
         "rejected: nwind.mdb: mdb-tables is not installed: install the mdbtools package "
         "(apt-get install mdbtools)\n")
+
+
+def test_an_access_file_dropped_in_the_landing_folder_is_imported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse, conn) -> None:
+    """A batch folder holding an .mdb and `_READY`: the landing sensor requests its known
+    tables (Northwind's Categories) and the views below them; the run imports the file."""
+    import dagster as dg
+
+    from sunshine_pipeline.definitions import build_definitions
+    from sunshine_pipeline.sensors import landing_batch_sensor
+    from tests.test_sensors import execute, tick
+
+    landing = tmp_path / "landing"
+    batch = landing / "sos-2025-06"
+    batch.mkdir(parents=True)
+    shutil.copy(MDB / "nwind.mdb", batch / "CFS_Export_2025.mdb")
+    monkeypatch.setenv("SUNSHINE_LANDING", str(landing))
+    with dg.instance_for_test() as instance:
+        defs = build_definitions(warehouse)
+        assert tick(landing_batch_sensor, instance, defs, warehouse, None).run_requests == []
+        (batch / "_READY").touch()
+        with monkeypatch.context() as m:  # mdbtools missing: reported, tried again later
+            m.setattr(access.shutil, "which", lambda name: None)
+            data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+            assert data.run_requests == []
+            assert "batch sos-2025-06 cannot be read" in data.skip_message
+            assert "install the mdbtools package" in data.skip_message
+        data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+        (request,) = data.run_requests
+        assert dg.AssetKey("Categories") in request.asset_selection
+        result = execute(defs, "ingest_batch_job", request, instance)
+        assert result.success
+    assert conn.execute('SELECT count(*) FROM "Categories"').fetchone()[0] == 8
+    assert conn.execute("SELECT path FROM sunshine.import_batch WHERE outcome = 'landed'"
+                        ).fetchone()[0] == str(batch / "CFS_Export_2025.mdb")

@@ -13,6 +13,8 @@ default `%m/%d/%y` loses the century), binary (OLE) fields as hexadecimal (nothi
 
 The batch is the file: the ledger records the Access file's path and content hash
 (loader.Origin), so the same file is never imported twice (checked before the export).
+In the landing folder, a batch folder holds the Access file instead of CSV files (with
+`_READY` written last, as for any batch; sensors.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ TableFn = Callable[[str, float], None]
 
 def is_access_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in SUFFIXES
+
+
+def access_file_in(batch: Path) -> Path | None:
+    """The Access file a landing batch folder holds instead of CSV files (the landing sensor's
+    way in), or None. A folder with more than one is rejected: one file is one batch."""
+    found = sorted(p for p in batch.iterdir() if is_access_file(p))
+    if len(found) > 1:
+        raise BatchRejected(batch.name, "holds more than one Access file ("
+                            + ", ".join(p.name for p in found) + "); one per batch folder")
+    return found[0] if found else None
 
 
 def _tool(name: str, path: Path) -> str:
@@ -97,17 +109,19 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_access_file(conn: psycopg.Connection, path: Path, *, force: bool = False,
+def import_access_file(conn: psycopg.Connection, path: Path, *,
+                       tables: set[str] | None = None, force: bool = False,
                        dry_run: bool = False, writer: str = "sunshine import",
                        progress: ProgressFn | None = None,
                        on_table: TableFn | None = None) -> BatchResult:
-    """Export `path` and import it as one batch (loader.import_batch). A file whose content
-    already landed is skipped without being exported, unless `force`."""
+    """Export `path` and import it as one batch (loader.import_batch; `tables` selects among
+    the known tables as there). A file whose content already landed is skipped without being
+    exported, unless `force`."""
     path = Path(path).resolve()
     origin = Origin(path, file_hash(path), path.stat().st_size)
     if not force and not dry_run and (skipped := skip_if_landed(conn, origin)):
         return skipped
     with tempfile.TemporaryDirectory(prefix="sunshine-access-") as tmp:
         export(path, Path(tmp), on_table)
-        return import_batch(conn, Path(tmp), force=force, dry_run=dry_run, writer=writer,
-                            progress=progress, origin=origin)
+        return import_batch(conn, Path(tmp), tables=tables, force=force, dry_run=dry_run,
+                            writer=writer, progress=progress, origin=origin)

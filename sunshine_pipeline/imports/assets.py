@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from sunshine_pipeline.imports import access
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE, SourceFile
 from sunshine_pipeline.imports.loader import (
     PREVIEW_ROWS,
@@ -109,11 +110,18 @@ def build_import_assets() -> dg.AssetsDefinition:
     @dg.multi_asset(specs=specs, can_subset=True, name="import_batch")
     def _import(context: dg.AssetExecutionContext, config: ImportConfig,
                 warehouse: WarehouseResource):
-        """Landing batch → base tables, in one transaction (whole batch or nothing)."""
+        """Landing batch (CSV files, or one Access file) → base tables, in one transaction
+        (whole batch or nothing)."""
         tables = {key.path[-1] for key in context.selected_asset_keys}
+        batch, writer = Path(config.batch_dir), f"dagster run {context.run.run_id}"
         with warehouse.connection() as conn:
-            result = import_batch(conn, Path(config.batch_dir), tables=tables,
-                                  force=config.force, writer=f"dagster run {context.run.run_id}")
+            access_file = access.access_file_in(batch) if batch.is_dir() else None
+            if access_file is not None:
+                result = access.import_access_file(conn, access_file, tables=tables,
+                                                   force=config.force, writer=writer)
+            else:
+                result = import_batch(conn, batch, tables=tables, force=config.force,
+                                      writer=writer)
         context.log.info("batch %s: %s", result.batch_id, result.outcome)
         if result.quarantined:
             context.log.warning("batch %s: %s rows quarantined (sunshine.quarantine)",

@@ -196,4 +196,6 @@ def source_change_sensor(context: dg.SensorEvaluationContext,
 
 
 def build_sensors() -> list[dg.SensorDefinition]:
-    return [landing_batch_sensor, source_change_sensor]
+    from sunshine_pipeline.alerts import alert_sensor  # alerts read the jobs this module feeds
+
+    return [landing_batch_sensor, source_change_sensor, alert_sensor]

@@ -90,15 +90,16 @@ def defs(warehouse: WarehouseResource, instance: dg.DagsterInstance) -> dg.Defin
     return sensor_definitions(warehouse)
 
 
-def test_definitions_hold_both_sensors_running(defs) -> None:
+def test_definitions_hold_the_sensors_running(defs) -> None:
     sensors = {s.name: s for s in defs.get_repository_def().sensor_defs}
-    assert sorted(sensors) == ["landing_batch_sensor", "source_change_sensor"]
+    assert sorted(sensors) == ["alert_sensor", "landing_batch_sensor", "source_change_sensor"]
     for sensor in sensors.values():
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["landing_batch_sensor"].minimum_interval_seconds == 10
     assert sensors["source_change_sensor"].minimum_interval_seconds == 30
     assert sensors["landing_batch_sensor"].job_name == "ingest_batch_job"
     assert sensors["source_change_sensor"].job_name == "refresh_views_job"
+    assert sensors["alert_sensor"].minimum_interval_seconds == 60
     dg.Definitions.validate_loadable(defs)
 
 

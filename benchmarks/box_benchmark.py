@@ -33,13 +33,12 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import ensure_batch, server_url  # noqa: E402
-from benchmarks.refresh_benchmark import READS  # noqa: E402
+from benchmarks.refresh_benchmark import ReaderLoop  # noqa: E402
 from benchmarks.report import publish  # noqa: E402
 from sunshine_pipeline.resources import dagster_storage_url  # noqa: E402
 
@@ -92,42 +91,6 @@ class Resident(threading.Thread):
         """The peak since the last take."""
         peak, self.peak = self.peak, self.now()
         return peak
-
-
-class Readers(threading.Thread):
-    """The dashboard's reads, `rate` a second; a view not there yet (the first load) is
-    waited for."""
-
-    def __init__(self, url: str, rate: float):
-        super().__init__(daemon=True)
-        self.url, self.stop, self.pause = url, threading.Event(), 1 / rate
-        self.samples: list[float] = []
-        self.timeouts = self.missing = 0
-
-    def run(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute("SET lock_timeout = '50ms'")
-            queries = [sql.SQL(t.replace("{s}", "public")) for t in READS.values()]
-            i = 0
-            while not self.stop.is_set():
-                started = time.perf_counter()
-                try:
-                    conn.execute(queries[i % len(queries)],
-                                 {"term": "%smith%", "committee": 1}).fetchall()
-                    self.samples.append((time.perf_counter() - started) * 1000)
-                except psycopg.errors.LockNotAvailable:
-                    self.timeouts += 1
-                except psycopg.errors.UndefinedTable:
-                    self.missing += 1
-                i += 1
-                self.stop.wait(max(0.0, self.pause - (time.perf_counter() - started)))
-
-    def take(self) -> tuple[float, int, int]:
-        """(p99 ms, reads, lock timeouts) since the last take."""
-        samples, timeouts = sorted(self.samples), self.timeouts
-        self.samples, self.timeouts = [], 0
-        p99 = samples[int(0.99 * (len(samples) - 1))] if samples else 0.0
-        return p99, len(samples), timeouts
 
 
 def drop_and_wait(instance: dg.DagsterInstance, landing: Path, src: Path, name: str,
@@ -188,7 +151,7 @@ def main() -> None:
         [sys.executable, "-m", "dagster._daemon", "run", "-m", "sunshine_pipeline.definitions"],
         [sys.executable, "-m", "dagster_webserver", "-m", "sunshine_pipeline.definitions",
          "-h", "127.0.0.1", "-p", "3399"])]
-    readers, resident = Readers(warehouse, args.reads_per_second), Resident()
+    readers, resident = ReaderLoop(warehouse, args.reads_per_second), Resident()
     resident.start()
     phases = []
     try:
@@ -203,8 +166,7 @@ def main() -> None:
                                             f"box-{len(phases)}", args.timeout)
             phases.append((label, seconds, status, *readers.take(), resident.take()))
             print(f"    {seconds:.0f} s, {status}", flush=True)
-        readers.stop.set()
-        readers.join()
+        readers.finish()
         facts = memory_facts()
         with psycopg.connect(warehouse) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]

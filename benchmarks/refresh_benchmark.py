@@ -156,11 +156,14 @@ def read_latencies(url: str, schema: str, rounds: int) -> dict[str, tuple[float,
 
 
 class ReaderLoop(threading.Thread):
-    """Dashboard reads in a loop with lock_timeout 50 ms, while something else runs."""
+    """Dashboard reads in a loop with lock_timeout 50 ms, while something else runs: as fast
+    as they go, or `rate` a second. A view not there yet (a first load) is counted and
+    waited for."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, rate: float | None = None):
         super().__init__(daemon=True)
         self.url, self.stop, self.samples, self.timeouts = url, threading.Event(), [], 0
+        self.pause, self.missing = (1 / rate if rate else 0.0), 0
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -175,7 +178,19 @@ class ReaderLoop(threading.Thread):
                     self.samples.append((time.perf_counter() - started) * 1000)
                 except psycopg.errors.LockNotAvailable:
                     self.timeouts += 1
+                except psycopg.errors.UndefinedTable:
+                    self.missing += 1
+                    self.stop.wait(0.2)
                 i += 1
+                if self.pause:
+                    self.stop.wait(max(0.0, self.pause - (time.perf_counter() - started)))
+
+    def take(self) -> tuple[float, int, int]:
+        """(p99 ms, reads, lock timeouts) since the last take."""
+        samples, timeouts = sorted(self.samples), self.timeouts
+        self.samples, self.timeouts = [], 0
+        return (samples[int(0.99 * (len(samples) - 1))] if samples else 0.0, len(samples),
+                timeouts)
 
     def finish(self) -> tuple[float, float, int, int]:
         self.stop.set()

@@ -153,3 +153,21 @@ def test_service_units_verify_and_point_at_this_installation(tmp_path: Path) -> 
     verify = subprocess.run(["systemd-analyze", "verify", *map(str, units)],
                             capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
+
+
+def test_prune_history_deletes_finished_runs_older_than_the_retention() -> None:
+    from sunshine_pipeline.history import prune_history_job
+
+    with dg.instance_for_test() as instance:
+        kept_by_age = [prune_history_job.execute_in_process(
+            instance=instance, run_config={"ops": {"prune_run_history": {"config": {
+                "days": 90}}}}) for _ in range(2)]
+        assert [r.output_for_node("prune_run_history") for r in kept_by_age] == [0, 0]
+        everything = prune_history_job.execute_in_process(
+            instance=instance, run_config={"ops": {"prune_run_history": {"config": {
+                "days": 0}}}})
+        assert everything.output_for_node("prune_run_history") == 2
+        assert [r.run_id for r in instance.get_runs()] == [everything.run_id]
+        schedules = {s.name: s for s in build_definitions().get_repository_def().schedule_defs}
+        assert schedules["prune_history_schedule"].job_name == "prune_history_job"
+        assert schedules["prune_history_schedule"].cron_schedule == "15 4 * * *"

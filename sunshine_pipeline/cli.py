@@ -276,10 +276,13 @@ def cmd_service_units(args: argparse.Namespace) -> int:
 
     for path in deploy.service_units(Path(args.out), user=args.user,
                                      env_file=Path(args.env_file),
-                                     dagster_home=Path(args.dagster_home), port=args.port):
+                                     dagster_home=Path(args.dagster_home), port=args.port,
+                                     code_port=args.code_port):
         print(f"wrote {path}")
     print("then: systemctl daemon-reload && systemctl enable --now "
-          + " ".join(deploy.SERVICE_UNITS))
+          + " ".join(deploy.SERVICE_UNITS[:2])
+          + f" (and {deploy.SERVICE_UNITS[2]} for the UI; on a 2 GB server, start it when "
+          "needed)")
     return 0
 
 
@@ -349,6 +352,8 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME",
                                                             "/srv/sunshine/dagster"))
     u.add_argument("--port", type=int, default=3000, help="the UI's port on 127.0.0.1")
+    u.add_argument("--code-port", type=int, default=4266,
+                   help="the code server's gRPC port on 127.0.0.1")
     u.set_defaults(func=cmd_service_units)
 
     s = sub.add_parser("stop", help="stop the embedded PostgreSQL server")

@@ -34,16 +34,26 @@ def _deploy_file(name: str) -> Path:
     raise FileNotFoundError(f"deploy/{name} is neither in the package nor beside it")
 
 
-SERVICE_UNITS = ("sunshine-dagster-daemon.service", "sunshine-dagster-webserver.service")
+SERVICE_UNITS = ("sunshine-dagster-code-server.service", "sunshine-dagster-daemon.service",
+                 "sunshine-dagster-webserver.service")
+# The workspace the daemon and the webserver load: the one code server, over gRPC.
+WORKSPACE = """load_from:
+  - grpc_server:
+      host: 127.0.0.1
+      port: {port}
+      location_name: sunshine_pipeline
+"""
 
 
 def service_units(out: Path, *, user: str, env_file: Path, dagster_home: Path,
-                  port: int = 3000) -> list[Path]:
+                  port: int = 3000, code_port: int = 4266) -> list[Path]:
     """deploy/systemd/*.service for this installation (its virtual environment's dagster
-    commands) → `out`; DAGSTER_HOME gets this project's dagster.yaml unless it has one.
+    commands) → `out`; DAGSTER_HOME gets the workspace.yaml that points the daemon and the
+    webserver at the code server, and this project's dagster.yaml unless it has one.
     Returns the unit files written."""
     values = {"user": user, "env_file": str(env_file), "dagster_home": str(dagster_home),
-              "bin": str(Path(sys.executable).parent), "port": str(port)}
+              "bin": str(Path(sys.executable).parent), "port": str(port),
+              "code_port": str(code_port)}
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in SERVICE_UNITS:
@@ -51,6 +61,8 @@ def service_units(out: Path, *, user: str, env_file: Path, dagster_home: Path,
         (out / name).write_text(template.substitute(values), encoding="utf-8")
         written.append(out / name)
     dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "workspace.yaml").write_text(WORKSPACE.format(port=code_port),
+                                                 encoding="utf-8")
     if not (dagster_home / "dagster.yaml").exists():
         shutil.copyfile(dagster_yaml_source(), dagster_home / "dagster.yaml")
     return written

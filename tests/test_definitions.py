@@ -131,7 +131,8 @@ def _probe_asset() -> dg.AssetsDefinition:
 
 def test_service_units_verify_and_point_at_this_installation(tmp_path: Path) -> None:
     """`sunshine service-units` writes units systemd accepts (systemd-analyze verify: syntax,
-    and that the commands they start exist), for this virtual environment."""
+    and that the commands they start exist), for this virtual environment: one code server
+    that the daemon and the webserver load through DAGSTER_HOME/workspace.yaml."""
     import getpass
     import shutil
 
@@ -143,10 +144,15 @@ def test_service_units_verify_and_point_at_this_installation(tmp_path: Path) -> 
                      getpass.getuser(), "--env-file", str(env_file), "--dagster-home",
                      str(tmp_path / "home"), "--port", "3111"]) == 0
     units = [tmp_path / "units" / name for name in deploy.SERVICE_UNITS]
-    webserver = units[1].read_text()
+    code_server, daemon, webserver = (u.read_text() for u in units)
     assert f"ExecStart={Path(sys.executable).parent}/dagster-webserver " in webserver
     assert "-h 127.0.0.1 -p 3111" in webserver and "Restart=on-failure" in webserver
-    assert f"Environment=DAGSTER_HOME={tmp_path / 'home'}" in units[0].read_text()
+    assert f"Environment=DAGSTER_HOME={tmp_path / 'home'}" in daemon
+    assert "api grpc -m sunshine_pipeline.definitions -h 127.0.0.1 -p 4266" in code_server
+    for unit in (daemon, webserver):
+        assert f"-w {tmp_path / 'home' / 'workspace.yaml'}" in unit
+        assert "Requires=sunshine-dagster-code-server.service" in unit
+    assert "port: 4266" in (tmp_path / "home" / "workspace.yaml").read_text()
     assert (tmp_path / "home" / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")

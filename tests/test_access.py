@@ -41,7 +41,7 @@ def test_northwind_lands_its_categories_and_keeps_every_other_table(
     assert conn.execute(
         "SELECT path, content_hash, size_bytes, outcome FROM sunshine.import_batch "
         "WHERE batch_id = %s", [result.batch_id]).fetchone() == (
-        str(path), access.file_hash(path), path.stat().st_size, "landed")
+        str(path.resolve()), access.file_hash(path), path.stat().st_size, "landed")
 
     names = conn.execute('SELECT category_id, name FROM "Categories" ORDER BY 1').fetchall()
     assert len(names) == exported_rows(path, "Categories") == 8
@@ -131,4 +131,4 @@ def test_an_access_file_dropped_in_the_landing_folder_is_imported(
         assert result.success
     assert conn.execute('SELECT count(*) FROM "Categories"').fetchone()[0] == 8
     assert conn.execute("SELECT path FROM sunshine.import_batch WHERE outcome = 'landed'"
-                        ).fetchone()[0] == str(batch / "CFS_Export_2025.mdb")
+                        ).fetchone()[0] == str((batch / "CFS_Export_2025.mdb").resolve())

@@ -18,7 +18,7 @@ Refused, before anything runs (SchemaConflict):
 Why not a migration tool: the well-kept ones fit this project poorly. Alembic and
 yoyo-migrations are Python-first and record no content checksum of a plain SQL file (an
 edited, already-applied migration goes unnoticed); Flyway and sqitch are a JVM or Perl install
-beside the Python one. What this project needs is some sixty lines over psycopg 3: ordered
+beside the Python one. What this project needs is this short module over psycopg 3: ordered
 plain SQL files, one transaction each, checksums, a lock.
 
 Databases created before versioned migrations (release 0.1, which recorded a hash of its

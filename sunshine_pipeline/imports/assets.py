@@ -115,7 +115,8 @@ def build_import_assets() -> dg.AssetsDefinition:
         tables = {key.path[-1] for key in context.selected_asset_keys}
         batch, writer = Path(config.batch_dir), f"dagster run {context.run.run_id}"
         with warehouse.connection() as conn:
-            access_file = access.access_file_in(batch) if batch.is_dir() else None
+            access_file = (batch if access.is_access_file(batch) else
+                           access.access_file_in(batch) if batch.is_dir() else None)
             if access_file is not None:
                 result = access.import_access_file(conn, access_file, tables=tables,
                                                    force=config.force, writer=writer)

@@ -30,7 +30,7 @@ import psycopg
 
 from sunshine_pipeline.jobs import audit_sources_job, ingest_batch_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource
-from sunshine_pipeline.status import view_status
+from sunshine_pipeline.status import failing_blocking_checks, view_status
 
 ALERT_TICK_SECONDS = 60
 WATCHED_JOBS = (ingest_batch_job.name, refresh_views_job.name, audit_sources_job.name)
@@ -91,18 +91,11 @@ def run_incidents(instance: dg.DagsterInstance) -> list[Incident]:
 
 
 def check_incidents(conn: psycopg.Connection) -> list[Incident]:
-    if conn.execute("SELECT to_regclass('sunshine.check_result')").fetchone()[0] is None:
-        return []
-    rows = conn.execute(
-        "SELECT asset, check_name, description, run_id FROM (SELECT DISTINCT ON (asset, "
-        "check_name) asset, check_name, passed, description, run_id FROM sunshine.check_result "
-        "WHERE severity = 'ERROR' ORDER BY asset, check_name, check_result_id DESC) AS latest "
-        "WHERE NOT passed ORDER BY asset, check_name").fetchall()
     return [Incident(
         f"check:{asset}:{check}", f"blocking check {check} failed on {asset}",
         f"{description or 'failed'}\n{ui_url()}/assets/{asset}?view=checks"
         + (f"\nrun: {ui_url()}/runs/{run_id}" if run_id else ""))
-        for asset, check, description, run_id in rows]
+        for asset, check, description, run_id in failing_blocking_checks(conn)]
 
 
 def view_incidents(conn: psycopg.Connection) -> list[Incident]:

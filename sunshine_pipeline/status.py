@@ -17,7 +17,7 @@ import psycopg
 
 from sunshine_pipeline import migrations
 from sunshine_pipeline.checks import view_sla
-from sunshine_pipeline.sqlfiles import sql_hash
+from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import VIEWS
 from sunshine_pipeline.views.refresh import is_stale, view_exists
 
@@ -77,15 +77,14 @@ def schema_status(conn: psycopg.Connection) -> SchemaStatus:
     return SchemaStatus(plan.version, len(plan.history), tuple(m.name for m in plan.pending))
 
 
-def _failing_checks(conn: psycopg.Connection, view: str) -> tuple[str, ...]:
+def failing_blocking_checks(conn: psycopg.Connection, asset: str | None = None
+                            ) -> list[tuple[str, str, str | None, str | None]]:
+    """(asset, check, description, run_id) of each blocking check whose latest result failed,
+    for `asset` or every asset."""
     if conn.execute("SELECT to_regclass('sunshine.check_result')").fetchone()[0] is None:
-        return ()
-    rows = conn.execute(
-        "SELECT check_name FROM (SELECT DISTINCT ON (check_name) check_name, passed, severity "
-        "FROM sunshine.check_result WHERE asset = %s ORDER BY check_name, check_result_id DESC"
-        ") AS latest WHERE NOT passed AND severity = 'ERROR' ORDER BY check_name",
-        [view]).fetchall()
-    return tuple(r[0] for r in rows)
+        return []
+    return conn.execute(sql_text("status/failing_blocking_checks.sql"),
+                        {"asset": asset}).fetchall()
 
 
 def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[ViewStatus]:
@@ -113,7 +112,7 @@ def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[
             stale=exists and is_stale(conn, view),
             overdue=exists and (age_s is None or age_s > sla.total_seconds()),
             definition_current=definition_hash == sql_hash(view.sql_file),
-            failing_checks=_failing_checks(conn, view.name),
+            failing_checks=tuple(c for _, c, _, _ in failing_blocking_checks(conn, view.name)),
         ))
     return statuses
 

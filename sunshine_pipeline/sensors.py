@@ -1,15 +1,18 @@
 """Sensors that refresh exactly what changed: landing batches, and direct writes to base tables.
 
 `landing_batch_sensor`: a batch is a sub-folder of the landing folder (`SUNSHINE_LANDING`),
-holding CSV files or one Access file as the SOS delivers it (imports/access.py), and is ready
-once it holds `_READY`, which the dropper writes last, so a half-copied batch is never read.
-Each ready batch becomes one `ingest_batch_job` run that imports the tables it holds and then
-materializes the views downstream of them; one that cannot be read yet (an Access file
-without mdbtools installed) is reported, and tried again, on each tick. The cursor lists the
-batch names already requested, so a batch imports once across daemon restarts;
-`batch:<name>` run keys are the backstop. A batch whose run failed is not requested again:
-each tick reports it until the folder goes away (fix the files and drop them under a new
-folder name, or re-execute the run).
+holding CSV files or one Access file as the SOS delivers it (imports/access.py). It is ready
+once it holds `_READY` (written last, optionally a sha256sum manifest), holds no symbolic
+link, and its files have not changed for `SUNSHINE_LANDING_SETTLE_SECONDS`
+(imports/landing.py); until then each tick reports why it waits. Each ready batch becomes one
+`ingest_batch_job` run that imports the tables it holds and then materializes the views
+downstream of them; one that cannot be read yet (an Access file without mdbtools installed)
+is reported, and tried again, on each tick. The cursor records each requested batch with
+its files' signature (names, sizes, modification times), so a batch imports once across
+daemon restarts; `batch:<name>` run keys are the backstop. A batch whose run failed is
+reported on each tick and requested again once its files change (a file fixed in place, or
+one that changed during the import); a batch holding no known file is looked at again once
+its files change too.
 
 `source_change_sensor`: the site's tools also write the base tables directly. Statement
 triggers log every write in `sunshine.change_log` within the writing transaction, so a
@@ -22,20 +25,24 @@ views downstream of them itself.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import dagster as dg
 import psycopg
 
-from sunshine_pipeline.imports import access
+from sunshine_pipeline.imports import access, landing
 from sunshine_pipeline.imports.catalog import SOURCES
+from sunshine_pipeline.imports.landing import LandingRefused
 from sunshine_pipeline.imports.loader import BatchRejected
 from sunshine_pipeline.jobs import REFRESH_TAGS, ingest_batch_job, refresh_views_job
-from sunshine_pipeline.resources import WarehouseResource, landing_dir
+from sunshine_pipeline.resources import WarehouseResource, landing_dir, landing_settle_seconds
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import BASE_TABLES, downstream_views
 
-READY_FILE = "_READY"
+# Prefixes the signature recorded for a batch holding no known file: it is looked at again
+# once its files change (a CSV arrives).
+IGNORED = "ignored:"
 # Names the landing batch of a run; the landing sensor finds failed batches by it.
 BATCH_TAG = "sunshine/batch"
 # change_log writers (LIKE patterns) whose writes are refreshed by the run that made them: the
@@ -47,13 +54,6 @@ OWN_WRITERS = ("dagster run %",)
 # the site's tools are refreshed within half a minute; a look is one indexed query.
 LANDING_TICK_SECONDS = 10
 SOURCE_CHANGE_TICK_SECONDS = 30
-
-
-def ready_batches(landing: Path) -> list[Path]:
-    """Sub-folders of `landing` that hold `_READY`, by name."""
-    if not landing.is_dir():
-        return []
-    return sorted(p for p in landing.iterdir() if p.is_dir() and (p / READY_FILE).is_file())
 
 
 def batch_tables(batch: Path) -> list[str]:
@@ -68,19 +68,32 @@ def batch_tables(batch: Path) -> list[str]:
     return [s.table for s in SOURCES if s.file.lower() in present]
 
 
-def batch_run_request(batch: Path, tables: list[str]) -> dg.RunRequest:
-    """One ingest run: import `tables` from `batch`, then the views downstream of them."""
+def batch_run_request(batch: Path, tables: list[str], retry: str | None = None
+                      ) -> dg.RunRequest:
+    """One ingest run: import `tables` from `batch`, then the views downstream of them.
+    `retry`: the files' signature when a failed batch is tried again after it changed."""
     views = downstream_views(set(tables))
     return dg.RunRequest(
-        run_key=f"batch:{batch.name}",
+        run_key=f"batch:{batch.name}" + (f"@{retry[:12]}" if retry else ""),
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}},
         tags={**REFRESH_TAGS, BATCH_TAG: batch.name},
         asset_selection=[dg.AssetKey(t) for t in tables] + [dg.AssetKey(v.name) for v in views],
     )
 
 
-def _requested(cursor: str | None) -> set[str]:
-    return set(json.loads(cursor)) if cursor else set()
+def _seen(cursor: str | None) -> dict[str, str | None]:
+    """{batch name: its files' signature when it was requested or ignored}. A cursor of an
+    older release is a plain list of names (signature unknown: never tried again)."""
+    if not cursor:
+        return {}
+    data = json.loads(cursor)
+    if isinstance(data, list):
+        return dict.fromkeys(data)
+    return dict(data["batches"])
+
+
+def _cursor(seen: dict[str, str | None]) -> str:
+    return json.dumps({"batches": dict(sorted(seen.items()))})
 
 
 def failed_batches(instance: dg.DagsterInstance, names: list[str]) -> dict[str, str]:
@@ -99,41 +112,62 @@ def failed_batches(instance: dg.DagsterInstance, names: list[str]) -> dict[str, 
     minimum_interval_seconds=LANDING_TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Landing folder → one ingest_batch_job run per new batch folder holding "
-    "_READY, importing its tables and refreshing the views downstream of them.",
+    "_READY whose files have settled, importing its tables and refreshing the views "
+    "downstream of them.",
 )
 def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Request each new ready batch once; report batches whose run failed."""
-    landing = landing_dir()
-    ready = ready_batches(landing)
-    requested = _requested(context.cursor)
-    runs, empty, unreadable = [], [], []
-    for batch in ready:
-        if batch.name in requested:
+    """Request each new ready batch once (again once a failed batch's files change); report
+    the batches that wait, are refused or failed."""
+    root, now, settle = landing_dir(), time.time(), landing_settle_seconds()
+    folders = landing.batch_folders(root)
+    seen = _seen(context.cursor)
+    failed = failed_batches(context.instance, [b.name for b in folders if b.name in seen])
+    runs, notes = [], []
+    for batch in folders:
+        name = batch.name
+        try:
+            state = landing.readiness(batch, now, settle)
+        except (LandingRefused, OSError) as exc:
+            notes.append(f"batch {name} refused: {exc}")
+            continue
+        retry = None
+        if name in seen:
+            before = seen[name]
+            ignored = before is not None and before.startswith(IGNORED)
+            changed = before is not None and state.signature != before.removeprefix(IGNORED)
+            if name in failed and not (changed and state.ready):
+                notes.append(f"batch {name} failed in run {failed[name]}; not retried until "
+                             "its files change: fix them in place, drop the batch under a new "
+                             "folder name, or re-execute the run")
+                continue
+            if name not in failed and not (ignored and changed):
+                continue
+            retry = state.signature if name in failed else None
+        if not state.ready:
+            notes.append(f"batch {name} waits: {state.waiting}")
+            continue
+        if not state.files:
+            notes.append(f"batch {name} waits: {landing.READY_FILE} is there, no file yet")
             continue
         try:
             tables = batch_tables(batch)
         except BatchRejected as exc:
-            unreadable.append(f"batch {batch.name} cannot be read: {exc}; tried again on "
-                              "each tick")
+            notes.append(f"batch {name} cannot be read: {exc}; tried again on each tick")
             continue
         if tables:
-            runs.append(batch_run_request(batch, tables))
+            runs.append(batch_run_request(batch, tables, retry))
+            seen[name] = state.signature
         else:
-            empty.append(batch.name)
-        requested.add(batch.name)
-    failed = failed_batches(context.instance,
-                            [b.name for b in ready if b.name in requested])
-    notes = [f"batch {name} failed in run {run_id}; not retried: fix it and drop it under a "
-             "new folder name, or re-execute the run" for name, run_id in failed.items()]
-    notes += [f"batch {name} holds no known CSV file; ignored" for name in empty]
-    notes += unreadable
+            notes.append(f"batch {name} holds no known CSV file; ignored until its files "
+                         "change")
+            seen[name] = IGNORED + state.signature
     for note in notes:
         context.log.warning(note)
-    cursor = json.dumps(sorted(requested))
+    cursor = _cursor(seen)
     if runs:
         return dg.SensorResult(run_requests=runs, cursor=cursor)
     return dg.SensorResult(
-        skip_reason="; ".join(notes) or f"no new ready batch in {landing}", cursor=cursor)
+        skip_reason="; ".join(notes) or f"no new ready batch in {root}", cursor=cursor)
 
 
 def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict[str, int]]:

@@ -114,6 +114,7 @@ def test_an_access_file_dropped_in_the_landing_folder_is_imported(
     batch.mkdir(parents=True)
     shutil.copy(MDB / "nwind.mdb", batch / "CFS_Export_2025.mdb")
     monkeypatch.setenv("SUNSHINE_LANDING", str(landing))
+    monkeypatch.setenv("SUNSHINE_LANDING_SETTLE_SECONDS", "0")
     with dg.instance_for_test() as instance:
         defs = build_definitions(warehouse)
         assert tick(landing_batch_sensor, instance, defs, warehouse, None).run_requests == []

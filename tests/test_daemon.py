@@ -79,7 +79,8 @@ def test_daemon_imports_a_dropped_batch_and_refreshes_the_views(
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(home), "SUNSHINE_DAGSTER_PG_URL":
            storage_url(dagster_db), "SUNSHINE_DATABASE_URL": db_url,
-           "SUNSHINE_LANDING": str(landing), "SUNSHINE_REFRESH_CRON": "0 0 1 1 *"}
+           "SUNSHINE_LANDING": str(landing), "SUNSHINE_LANDING_SETTLE_SECONDS": "0",
+           "SUNSHINE_REFRESH_CRON": "0 0 1 1 *"}
     for key in ("DAGSTER_HOME", "SUNSHINE_DAGSTER_PG_URL"):
         monkeypatch.setenv(key, env[key])
     instance = dg.DagsterInstance.get()  # creates the storage schema before the daemon starts

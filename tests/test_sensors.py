@@ -4,8 +4,11 @@ repeat, restart) and direct writes to each base table (committed, rolled back, o
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +68,11 @@ def execute(defs: dg.Definitions, job_name: str, request: dg.RunRequest,
         raise_on_error=False)
 
 
+def batches(cursor: str) -> list[str]:
+    """The batch names the landing sensor's cursor records."""
+    return sorted(json.loads(cursor)["batches"])
+
+
 def make_ready(batch: Path) -> Path:
     (batch / "_READY").touch()
     return batch
@@ -81,6 +89,7 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "landing"
     path.mkdir()
     monkeypatch.setenv("SUNSHINE_LANDING", str(path))
+    monkeypatch.setenv("SUNSHINE_LANDING_SETTLE_SECONDS", "0")
     return path
 
 
@@ -111,11 +120,11 @@ def test_first_tick_with_no_batch_requests_nothing(landing, instance, defs, ware
     data = tick(landing_batch_sensor, instance, defs, warehouse, None)
     assert data.run_requests == []
     assert data.skip_message == f"no new ready batch in {landing}"
-    assert json.loads(data.cursor) == []
+    assert batches(data.cursor) == []
     landing.mkdir()
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert data.run_requests == []
-    assert json.loads(data.cursor) == []
+    assert batches(data.cursor) == []
 
 
 def test_one_batch_is_requested_once_across_repeats_and_restarts(
@@ -132,7 +141,7 @@ def test_one_batch_is_requested_once_across_repeats_and_restarts(
                             "dagster/sensor_name": "landing_batch_sensor"}
     assert request.asset_selection == [dg.AssetKey(t) for t in batch_tables(batch)] + [
         dg.AssetKey(v.name) for v in VIEWS]
-    assert json.loads(data.cursor) == ["batch-001"]
+    assert batches(data.cursor) == ["batch-001"]
     assert execute(defs, "ingest_batch_job", request, instance).success
     assert soi_total(conn) == soi_rows(conn) > 0
 
@@ -164,7 +173,7 @@ def test_batch_selects_only_its_tables_and_the_views_downstream(
     (request,) = data.run_requests
     assert request.asset_selection == [dg.AssetKey("candidate_soi"),
                                        dg.AssetKey("dashboard_aggregations")]
-    assert json.loads(data.cursor) == ["base", "soi-only"]
+    assert batches(data.cursor) == ["base", "soi-only"]
     result = execute(defs, "ingest_batch_job", request, instance)
     assert result.success
     assert {e.asset_key for e in result.get_asset_materialization_events()} == set(
@@ -183,18 +192,19 @@ def test_half_copied_batch_waits_for_ready(landing, instance, defs, warehouse) -
 
     data = tick(landing_batch_sensor, instance, defs, warehouse, first.cursor)
     assert data.run_requests == []
-    assert json.loads(data.cursor) == []
+    assert batches(data.cursor) == []
 
     make_ready(landing / "unknown")
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert data.run_requests == []
-    assert data.skip_message == "batch unknown holds no known CSV file; ignored"
-    assert json.loads(data.cursor) == ["unknown"]
+    assert data.skip_message == ("batch unknown holds no known CSV file; ignored until its "
+                                 "files change")
+    assert batches(data.cursor) == ["unknown"]
 
     make_ready(copying)
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert [r.run_key for r in data.run_requests] == ["batch:batch-002"]
-    assert json.loads(data.cursor) == ["batch-002", "unknown"]
+    assert batches(data.cursor) == ["batch-002", "unknown"]
 
 
 def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, warehouse) -> None:
@@ -214,8 +224,8 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
         assert again.run_requests == []
         assert again.cursor == data.cursor
         assert again.skip_message == (
-            f"batch bad failed in run {result.run_id}; not retried: fix it and drop it under "
-            "a new folder name, or re-execute the run")
+            f"batch bad failed in run {result.run_id}; not retried until its files change: "
+            "fix them in place, drop the batch under a new folder name, or re-execute the run")
 
     fixed = make_ready(write_handmade_batch(landing / "bad-fixed"))
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
@@ -225,6 +235,127 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
     assert execute(defs, "ingest_batch_job", request, instance).success
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert data.skip_message.startswith("batch bad failed in run ")
+
+
+def test_failed_batch_fixed_in_place_is_tried_again(landing, instance, defs, warehouse,
+                                                    conn) -> None:
+    bad = write_handmade_batch(landing / "bad")
+    good = (bad / "Transactions.csv").read_text(encoding="utf-8")
+    (bad / "Transactions.csv").write_text(good.replace("TransactionID,", "TxnID,", 1),
+                                          encoding="utf-8")
+    make_ready(bad)
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    (request,) = data.run_requests
+    assert not execute(defs, "ingest_batch_job", request, instance).success
+
+    (bad / "Transactions.csv").write_text(good, encoding="utf-8")
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    (retry,) = data.run_requests
+    assert retry.run_key.startswith("batch:bad@") and retry.run_key != request.run_key
+    assert execute(defs, "ingest_batch_job", retry, instance).success
+    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] > 0
+    again = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert again.run_requests == []
+    assert again.skip_message == f"no new ready batch in {landing}"
+
+
+def test_ready_before_its_files_waits(landing, instance, defs, warehouse) -> None:
+    early = landing / "early"
+    early.mkdir()
+    make_ready(early)
+    for _ in range(2):
+        data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+        assert data.run_requests == []
+        assert data.skip_message == "batch early waits: _READY is there, no file yet"
+        assert batches(data.cursor) == []
+    write_handmade_batch(early)
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert [r.run_key for r in data.run_requests] == ["batch:early"]
+
+
+def test_files_still_changing_wait_until_they_settle(landing, instance, defs, warehouse,
+                                                     monkeypatch) -> None:
+    monkeypatch.setenv("SUNSHINE_LANDING_SETTLE_SECONDS", "60")
+    batch = make_ready(write_handmade_batch(landing / "copying"))
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    assert data.run_requests == []
+    assert data.skip_message.startswith("batch copying waits: ")
+    assert data.skip_message.endswith(" changed in the last 60 s")
+    assert "Transactions.csv" in data.skip_message
+    settled = time.time() - 61
+    for file in batch.iterdir():
+        os.utime(file, (settled, settled))
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert [r.run_key for r in data.run_requests] == ["batch:copying"]
+
+
+def sha256sum(batch: Path, names: list[str]) -> str:
+    """What `sha256sum <names>` prints in the batch folder."""
+    return "".join(f"{hashlib.sha256((batch / n).read_bytes()).hexdigest()}  {n}\n"
+                   for n in names)
+
+
+def test_a_manifest_makes_the_batch_wait_for_every_listed_file(
+        landing, instance, defs, warehouse) -> None:
+    outgoing = write_handmade_batch(landing.parent / "outgoing")
+    names = sorted(p.name for p in outgoing.iterdir())
+    batch = landing / "listed"
+    batch.mkdir()
+    (batch / "_READY").write_text(sha256sum(outgoing, names))
+    for name in names[:-1]:
+        shutil.copy(outgoing / name, batch / name)
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    assert data.skip_message == f"batch listed waits: {names[-1]} listed in _READY not there yet"
+    shutil.copy(outgoing / names[-1], batch / names[-1])
+    (batch / "_READY").write_text(sha256sum(outgoing, names[:-1]) + "0123abc")  # cut short
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert data.skip_message == (f"batch listed waits: _READY line {len(names)} is not "
+                                 "'<sha256>  <file name>'; waiting for the manifest to be "
+                                 "complete")
+    (batch / "_READY").write_text(sha256sum(outgoing, names[:-1]))
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    assert data.skip_message == f"batch listed waits: {names[-1]} not listed in _READY"
+    (batch / "_READY").write_text(sha256sum(outgoing, names))
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    (request,) = data.run_requests
+    assert execute(defs, "ingest_batch_job", request, instance).success
+
+
+def test_a_file_unlike_its_manifest_rejects_the_batch(landing, instance, defs, warehouse,
+                                                       conn) -> None:
+    batch = write_handmade_batch(landing / "truncated")
+    names = sorted(p.name for p in batch.iterdir())
+    (batch / "_READY").write_text(sha256sum(batch, names))
+    with (batch / "Transactions.csv").open("r+b") as f:  # the copy lost its last bytes
+        f.truncate(f.seek(0, 2) - 40)
+    data = tick(landing_batch_sensor, instance, defs, warehouse, None)
+    (request,) = data.run_requests
+    result = execute(defs, "ingest_batch_job", request, instance)
+    assert not result.success
+    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] == 0
+    (error,) = conn.execute("SELECT error FROM sunshine.import_batch WHERE outcome = 'rejected'"
+                            ).fetchone()
+    assert error.startswith("Transactions.csv: its SHA-256 is ")
+    assert error.endswith("the file is incomplete or not the one listed")
+
+
+def test_symbolic_links_are_refused(landing, instance, defs, warehouse, tmp_path) -> None:
+    secret = tmp_path / "elsewhere.csv"
+    secret.write_text("NameID,LastName\n1,secret\n")
+    linked = write_handmade_batch(landing / "linked")
+    (linked / "Names.csv").unlink()
+    (linked / "Names.csv").symlink_to(secret)
+    make_ready(linked)
+    outside = make_ready(write_handmade_batch(tmp_path / "outside"))
+    (landing / "folder-link").symlink_to(outside, target_is_directory=True)
+    for cursor in (None, None):
+        data = tick(landing_batch_sensor, instance, defs, warehouse, cursor)
+        assert data.run_requests == []
+        assert data.skip_message == (
+            "batch folder-link refused: batch folder folder-link is a symbolic link; the "
+            "landing folder takes real folders only; batch linked refused: linked/Names.csv "
+            "is a symbolic link; a landing batch takes regular files only")
+        assert batches(data.cursor) == []
 
 
 # Direct writes to the base tables

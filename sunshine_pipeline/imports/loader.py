@@ -65,6 +65,7 @@ import psycopg
 from psycopg import errors, sql
 from psycopg.types.json import Jsonb
 
+from sunshine_pipeline.imports import landing
 from sunshine_pipeline.imports.catalog import (
     AMOUNT,
     BOOL,
@@ -1303,11 +1304,14 @@ def import_batch(
     recorded = origin.path if origin else batch_dir
     try:
         planned = plan_batch(batch_dir, tables)
+        before = _file_states(batch_dir)  # before reading a byte: a later change fails it
+        digest, size, file_hashes = content_hashes(planned)
+        if problem := landing.check_manifest(batch_dir, file_hashes):
+            raise BatchRejected(*problem)
     except BatchRejected as exc:
         _record(conn, recorded, origin.content_hash if origin else "", 0, "rejected", {},
                 str(exc))
         raise
-    digest, size, file_hashes = content_hashes(planned)
     if origin:
         digest, size = origin.content_hash, origin.size_bytes
     result = BatchResult(None, str(recorded), digest, "landed", file_hashes=file_hashes)
@@ -1337,6 +1341,10 @@ def import_batch(
                 if dry_run:
                     result.outcome = "dry-run"
                     raise psycopg.Rollback(tx)
+                if changed := landing.changed_since(batch_dir, before):
+                    raise BatchRejected(changed[0], "changed while the batch was being "
+                                        "imported; nothing of the batch landed (it is "
+                                        "tried again once its files settle)")
                 _finish(conn, batch_id, "landed", result.counts(), None)
         except Exception as exc:
             conn.rollback()
@@ -1347,6 +1355,14 @@ def import_batch(
             with conn.transaction():
                 _finish(conn, batch_id, "dry-run", result.counts(), None)
     return result
+
+
+def _file_states(batch_dir: Path) -> dict[str, landing.FileState]:
+    """The batch's files as they are now; BatchRejected for a symbolic link among them."""
+    try:
+        return landing.file_states(batch_dir)
+    except landing.LandingRefused as exc:
+        raise BatchRejected(batch_dir.name, str(exc)) from exc
 
 
 def _commit_open(conn: psycopg.Connection) -> None:

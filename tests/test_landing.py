@@ -1,0 +1,54 @@
+"""A landing batch's files are read whole or not at all: a file that changes while the batch
+is imported fails the batch with nothing written (imports/landing.py, loader.import_batch)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+from tests.test_oracle import write_handmade_batch
+
+
+def test_a_file_changing_during_the_import_fails_the_batch(tmp_path: Path,
+                                                           conn: psycopg.Connection) -> None:
+    batch = write_handmade_batch(tmp_path / "growing")
+    touched = []
+
+    def still_writing(file: str, done: int, total: int) -> None:
+        if file == "Transactions.csv" and not touched:  # the dropper appends meanwhile
+            later = time.time() + 5
+            os.utime(batch / "Names.csv", (later, later))
+            touched.append(file)
+
+    with pytest.raises(BatchRejected, match=r"^Names\.csv: changed while the batch was being "
+                                            r"imported; nothing of the batch landed"):
+        import_batch(conn, batch, progress=still_writing)
+    assert touched
+    for table in ("Names", "Transactions", "Committees"):
+        assert conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+            sql.Identifier(table))).fetchone()[0] == 0
+    outcome, error = conn.execute(
+        "SELECT outcome, error FROM sunshine.import_batch ORDER BY batch_id DESC LIMIT 1"
+    ).fetchone()
+    assert outcome == "failed"
+    assert error.startswith("Names.csv: changed while the batch was being imported")
+
+    assert import_batch(conn, batch).outcome == "landed"  # settled: it imports
+    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] > 0
+
+
+def test_a_symbolic_link_in_a_batch_is_refused_by_the_importer(
+        tmp_path: Path, conn: psycopg.Connection) -> None:
+    batch = write_handmade_batch(tmp_path / "linked")
+    secret = tmp_path / "secret.csv"
+    (batch / "Names.csv").rename(secret)
+    (batch / "Names.csv").symlink_to(secret)
+    with pytest.raises(BatchRejected, match=r"linked/Names\.csv is a symbolic link"):
+        import_batch(conn, batch)
+    assert conn.execute('SELECT count(*) FROM "Names"').fetchone()[0] == 0

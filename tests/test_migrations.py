@@ -149,6 +149,10 @@ def test_a_release_0_1_database_with_data_is_upgraded(
         if _server_version(conn) < 160000:
             pytest.skip("release 0.1 needed PostgreSQL 16 (pg_input_is_valid)")
         create_release_0_1_database(conn)
+        # This release's importer stands in for release 0.1's below, and it records its
+        # transaction in import_batch.writer_xid (0003 adds the column IF NOT EXISTS).
+        conn.execute("ALTER TABLE sunshine.import_batch ADD COLUMN writer_xid xid8")
+        conn.commit()
     # Release 0.1 at work: an import (one contribution missing, one amount different) and
     # every view built, with nothing touching its schema.
     old = handmade_with(tmp_path / "old", {"Transactions.csv": _older_transactions()})

@@ -1,0 +1,208 @@
+"""Least privilege with the site (migration 0003): the pipeline runs as a non-superuser role
+that owns the database, and a site writer holds SELECT / INSERT / UPDATE / DELETE on the
+site's tables and nothing on schema sunshine. Its writes still reach the change log and the
+donor rollup (the trigger functions are SECURITY DEFINER), its temporary tables cannot stand
+in for the site's inside the triggers (fixed search_path, pg_temp last), and it cannot pass
+for the importer by claiming the importer's writer tag."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from sunshine_pipeline.checks import reconciliation_failures
+from sunshine_pipeline.imports.catalog import SITE_TABLES
+from sunshine_pipeline.imports.loader import IMPORTER_WRITER, import_batch
+from sunshine_pipeline.resources import connect
+from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
+from sunshine_pipeline.views.refresh import materialize_view
+from tests.test_rollup import RECOMPUTED, ROLLUP
+
+DONORS = VIEWS_BY_NAME["top_donors_mv"]
+FRONT_CARD = VIEWS_BY_NAME["mv_dashboard_top_donors"]
+
+
+@dataclass(frozen=True)
+class Roles:
+    pipeline: str  # owns the database; runs migrations, imports and refreshes
+    writer: str  # the site's writer: DML on the site's tables only
+    pipeline_url: str
+    writer_url: str
+
+
+def _as(url: str, role: str) -> str:
+    return psycopg.conninfo.make_conninfo(url, user=role)
+
+
+@pytest.fixture
+def roles(db_url: str) -> Iterator[Roles]:
+    """Two login roles (cluster-wide, so uniquely named and dropped afterwards): the pipeline's,
+    owning the test database, and a site writer with no grant yet."""
+    suffix = uuid.uuid4().hex[:8]
+    names = Roles(f"pipeline_{suffix}", f"site_writer_{suffix}", "", "")
+    names = Roles(names.pipeline, names.writer, _as(db_url, names.pipeline),
+                  _as(db_url, names.writer))
+    admin_user = psycopg.conninfo.conninfo_to_dict(db_url).get("user") or "postgres"
+    dbname = psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        for role in (names.pipeline, names.writer):
+            admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+            sql.Identifier(dbname), sql.Identifier(names.pipeline)))
+    try:
+        yield names
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                sql.Identifier(dbname), sql.Identifier(admin_user)))
+            for role in (names.pipeline, names.writer):
+                admin.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(
+                    sql.Identifier(role), sql.Identifier(admin_user)))
+                admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def site(roles: Roles, small_batch: Path) -> Iterator[tuple[psycopg.Connection,
+                                                             psycopg.Connection]]:
+    """(pipeline, writer) autocommit connections: the batch imported and every view built by
+    the pipeline's role; the writer granted DML on the site's tables, nothing more."""
+    with connect(roles.pipeline_url, autocommit=True) as pipeline:
+        assert not pipeline.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        import_batch(pipeline, small_batch)
+        for view in VIEWS:
+            materialize_view(pipeline, view)
+        for table in SITE_TABLES:
+            pipeline.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                sql.Identifier(table), sql.Identifier(roles.writer)))
+        with connect(roles.writer_url, autocommit=True) as writer:
+            yield pipeline, writer
+
+
+def rollup_is_exact(conn: psycopg.Connection) -> bool:
+    return conn.execute(ROLLUP).fetchall() == conn.execute(RECOMPUTED).fetchall()
+
+
+def a_donor(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT entity_id FROM sunshine.donor_totals "
+                        "ORDER BY total_contributed DESC, entity_id LIMIT 1").fetchone()[0]
+
+
+def copy_contribution(conn: psycopg.Connection, transaction_id: int, entity_id: int,
+                      amount: str, income: bool = True) -> None:
+    """A new "Transactions" row copied from a live one (the site's NOT NULL columns filled),
+    for `entity_id`, of an income (or, income=False, an expense) transaction type."""
+    type_id = conn.execute(
+        'SELECT transaction_type_id FROM public."TransactionTypes" '
+        "WHERE income_expense_neutral = %s "
+        "ORDER BY 1 LIMIT 1", [1 if income else 2]).fetchone()[0]
+    conn.execute(
+        'INSERT INTO "Transactions" SELECT (jsonb_populate_record(NULL::"Transactions", '
+        "to_json(t)::jsonb || jsonb_build_object('transaction_id', %s::integer, "
+        "'entity_id', %s::integer, 'amount', %s::numeric, 'transaction_type_id', %s::integer, "
+        "'deleted', false, 'subject_committee_id', NULL))).* "
+        'FROM "Transactions" AS t WHERE NOT t.deleted ORDER BY t.transaction_id LIMIT 1',
+        [transaction_id, entity_id, amount, type_id])
+
+
+def writers_of(conn: psycopg.Connection, relation: str, since: int) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT writer FROM sunshine.change_log WHERE relation = %s "
+        "AND change_id > %s ORDER BY 1", [relation, since]).fetchall()]
+
+
+def last_change(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(change_id), 0) FROM sunshine.change_log"
+                        ).fetchone()[0]
+
+
+def test_a_site_writer_needs_no_grant_on_the_pipelines_schema(site, roles) -> None:
+    pipeline, writer = site
+    assert not writer.execute("SELECT has_schema_privilege('sunshine', 'USAGE')").fetchone()[0]
+    before = last_change(pipeline)
+    donor = a_donor(pipeline)
+    top = pipeline.execute('SELECT max(transaction_id) FROM "Transactions"').fetchone()[0]
+
+    copy_contribution(writer, top + 1, donor, "125.50")
+    writer.execute('UPDATE "Transactions" SET amount = amount + 1 WHERE transaction_id = %s',
+                   [top + 1])
+    writer.execute('UPDATE "Names" SET city = %s WHERE name_id = %s', ["Flagstaff", donor])
+    copy_contribution(writer, top + 2, donor, "10.00")
+    writer.execute('DELETE FROM "Transactions" WHERE transaction_id = %s', [top + 2])
+
+    assert writers_of(pipeline, "Transactions", before) == [roles.writer]
+    assert writers_of(pipeline, "Names", before) == [roles.writer]
+    assert rollup_is_exact(pipeline)
+    assert pipeline.execute("SELECT city FROM sunshine.donor_totals WHERE entity_id = %s",
+                            [donor]).fetchone()[0] == "Flagstaff"
+    assert materialize_view(pipeline, DONORS).swapped_views == (FRONT_CARD.name,)
+    assert reconciliation_failures(pipeline, [DONORS, FRONT_CARD]) == []
+
+
+def test_a_writers_temporary_table_cannot_redirect_the_rollup(site) -> None:
+    pipeline, writer = site
+    donor = a_donor(pipeline)
+    total = pipeline.execute("SELECT total_contributed FROM sunshine.donor_totals "
+                             "WHERE entity_id = %s", [donor]).fetchone()[0]
+    top = pipeline.execute('SELECT max(transaction_id) FROM "Transactions"').fetchone()[0]
+    # Every transaction type an income, in the writer's session (pg_temp comes first in its
+    # search_path): an expense would count as a contribution if the trigger read this table.
+    writer.execute('CREATE TEMP TABLE "TransactionTypes" AS '
+                   'SELECT transaction_type_id, name, 1 AS income_expense_neutral '
+                   'FROM public."TransactionTypes"')
+    copy_contribution(writer, top + 1, donor, "5000000.00", income=False)
+
+    assert rollup_is_exact(pipeline)
+    assert pipeline.execute("SELECT total_contributed FROM sunshine.donor_totals "
+                            "WHERE entity_id = %s", [donor]).fetchone()[0] == total
+    for view in (DONORS, FRONT_CARD):
+        materialize_view(pipeline, view)
+    assert reconciliation_failures(pipeline, [DONORS, FRONT_CARD]) == []
+    assert pipeline.execute("SELECT total_contributed FROM mv_dashboard_top_donors "
+                            "WHERE entity_id = %s", [donor]).fetchone()[0] == total
+
+
+def test_a_writers_own_temporary_work_table_is_refused_not_used(site) -> None:
+    pipeline, writer = site
+    donor = a_donor(pipeline)
+    top = pipeline.execute('SELECT max(transaction_id) FROM "Transactions"').fetchone()[0]
+    # A table under the name the trigger's work table has, made first by the writer (who
+    # could put a trigger on it that would then run with the pipeline's privileges).
+    writer.execute("CREATE TEMP TABLE donor_delta (entity_id integer, amount numeric, "
+                   "sign integer)")
+    writer.execute("GRANT ALL ON donor_delta TO PUBLIC")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match=r"pg_temp\.donor_delta"):
+        copy_contribution(writer, top + 1, donor, "99.00")
+    assert rollup_is_exact(pipeline)
+    assert pipeline.execute('SELECT count(*) FROM "Transactions" WHERE transaction_id = %s',
+                            [top + 1]).fetchone()[0] == 0
+
+
+def test_a_writer_cannot_pass_for_the_importer(site, roles) -> None:
+    pipeline, writer = site
+    importer = [w for w in writers_of(pipeline, "Transactions", 0)
+                if re.match(IMPORTER_WRITER, w)]
+    assert importer, "the importer's own writes carry its tag"
+    batch = int(re.match(IMPORTER_WRITER, importer[0]).group(1))
+    before = last_change(pipeline)
+    top = pipeline.execute('SELECT max(transaction_id) FROM "Transactions"').fetchone()[0]
+    with writer.transaction():
+        writer.execute("SELECT set_config('sunshine.writer', %s, true)", [importer[0]])
+        copy_contribution(writer, top + 1, a_donor(pipeline), "1.00")
+    assert writers_of(pipeline, "Transactions", before) == [roles.writer]
+    rows = pipeline.execute(
+        "SELECT writer ~ %s FROM sunshine.change_log WHERE change_id > %s",
+        [IMPORTER_WRITER, before]).fetchall()
+    assert rows == [(False,)]
+    # Nor can it set the column that backs the tag.
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        writer.execute("UPDATE sunshine.import_batch SET writer_xid = pg_current_xact_id() "
+                       "WHERE batch_id = %s", [batch])

@@ -1,10 +1,14 @@
 """A changed view definition is built beside the live view and swapped in (views/refresh.py):
 readers never error and keep reading, the views built on it are rebuilt and survive, a new
-version that does not reconcile is refused, and a dependent we do not know is never dropped."""
+version that does not reconcile is refused, and a dependent we do not know is never dropped.
+A slow reader of one view delays the swap but never stalls the readers of another, and a
+swap keeps each view's owner and grants whoever runs it."""
 
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +23,17 @@ from sunshine_pipeline.checks import reconciliation_failures
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.status import status_exit_code, view_status
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, downstream_views
-from sunshine_pipeline.views.refresh import SwapRefused, definition_current, materialize_view
+from sunshine_pipeline.views.refresh import (
+    SwapNotPermitted,
+    SwapRefused,
+    definition_current,
+    materialize_view,
+)
 from tests.readers import Readers
 from tests.test_checks import load, run_job
 from tests.test_end_to_end import view_rows
+from tests.test_import_kill import wait_for
+from tests.test_privilege import Roles, roles  # noqa: F401 (the fixture)
 
 SUMMARY = VIEWS_BY_NAME["mv_committee_ie_summary"]
 REBUILT = [SUMMARY.name, *(v.name for v in downstream_views({SUMMARY.name}))]
@@ -173,3 +184,121 @@ def test_a_view_made_by_hand_is_adopted_by_a_swap(small_batch, wconn) -> None:
     assert wconn.execute("SELECT to_regclass('top_donors_mv_key') IS NOT NULL").fetchone()[0]
     assert materialize_view(wconn, VIEWS_BY_NAME["mv_dashboard_top_donors"]).mode == "skipped"
     assert reconciliation_failures(wconn, [donors, VIEWS_BY_NAME["mv_dashboard_top_donors"]]) == []
+
+
+DONORS = VIEWS_BY_NAME["top_donors_mv"]
+FRONT_CARD = VIEWS_BY_NAME["mv_dashboard_top_donors"]
+
+
+def swap_waits_for(conn: psycopg.Connection, view: str) -> bool:
+    """Some session is waiting for a lock on the live `view`."""
+    return conn.execute("SELECT EXISTS (SELECT FROM pg_locks WHERE NOT granted "
+                        "AND relation = to_regclass(%s))", [view]).fetchone()[0]
+
+
+def test_a_slow_reader_of_one_view_never_stalls_the_front_card(
+        small_batch, db_url, wconn) -> None:
+    load(wconn, small_batch)
+    outcome: dict[str, object] = {}
+
+    def swap() -> None:
+        with connect(db_url, autocommit=True) as c:
+            try:
+                outcome["result"] = materialize_view(c, DONORS, force=True)
+            except Exception as exc:  # kept for the assertion below
+                outcome["error"] = exc
+
+    # The front card's readers give up after 200 ms, as a dashboard would; the donor list's
+    # slow reader (a report) holds top_donors_mv for a few seconds while the swap runs.
+    with Readers(db_url, [FRONT_CARD.name], settings={"lock_timeout": "200ms"}) as readers:
+        with connect(db_url, autocommit=False) as slow:
+            slow.execute("SELECT count(*) FROM top_donors_mv").fetchone()
+            swapper = threading.Thread(target=swap)
+            swapper.start()
+            with connect(db_url, autocommit=True) as watcher:
+                wait_for(lambda: swap_waits_for(watcher, DONORS.name) or not swapper.is_alive(),
+                         "the swap to wait for the slow reader")
+            assert swapper.is_alive(), outcome
+            time.sleep(2)  # the swap keeps trying meanwhile
+            slow.rollback()
+        swapper.join(timeout=120)
+        assert not swapper.is_alive()
+    assert readers.errors == []
+    assert readers.reads[FRONT_CARD.name] > 0
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].mode == "swapped"
+    assert outcome["result"].swapped_views == (FRONT_CARD.name,)
+    assert live_schema_objects(wconn, "sunshine_next") == []
+
+
+def owner_of(conn: psycopg.Connection, name: str) -> str:
+    return conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s::regclass",
+                        [name]).fetchone()[0]
+
+
+@pytest.fixture
+def pipeline_loaded(roles: Roles, small_batch: Path) -> Roles:  # noqa: F811
+    """Every view built by the pipeline's role (owner of the database); the site writer role
+    stands for the dashboard's, with SELECT on the two donor views."""
+    with connect(roles.pipeline_url, autocommit=True) as pipeline:
+        load(pipeline, small_batch)
+        for name in (DONORS.name, FRONT_CARD.name):
+            pipeline.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(
+                sql.Identifier(name), sql.Identifier(roles.writer)))
+    return roles
+
+
+@pytest.fixture
+def other_role(db_url: str) -> Iterator[str]:
+    """A login role of no privileges, dropped afterwards (roles are cluster-wide)."""
+    name = f"operator_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@pytest.mark.parametrize("runner", ["superuser", "member of the owner's role"])
+def test_a_swap_run_by_another_role_keeps_each_views_owner_and_grants(
+        pipeline_loaded, other_role, db_url, runner) -> None:
+    names = pipeline_loaded
+    url = db_url
+    if runner != "superuser":
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("GRANT {} TO {}").format(
+                sql.Identifier(names.pipeline), sql.Identifier(other_role)))
+        url = psycopg.conninfo.make_conninfo(db_url, user=other_role)
+    with connect(url, autocommit=True) as other:
+        result = materialize_view(other, DONORS, force=True)
+        assert (result.mode, result.swapped_views) == ("swapped", (FRONT_CARD.name,))
+    with connect(names.pipeline_url, autocommit=True) as pipeline:
+        for name in (DONORS.name, FRONT_CARD.name):
+            assert owner_of(pipeline, name) == names.pipeline, name
+            assert pipeline.execute("SELECT has_table_privilege(%s, %s, 'SELECT')",
+                                    [names.writer, name]).fetchone()[0], name
+        # The pipeline's own role goes on refreshing both (REFRESH and DROP need the owner).
+        assert materialize_view(pipeline, FRONT_CARD, force=True).mode == "concurrent"
+        assert materialize_view(pipeline, DONORS, force=True).mode == "swapped"
+
+
+def test_a_swap_by_a_role_that_cannot_act_as_the_owner_changes_nothing(
+        pipeline_loaded, other_role, db_url) -> None:
+    names = pipeline_loaded
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        # Reads everything, so it gets as far as the swap, but is no member of the owner.
+        admin.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(
+            sql.Identifier(other_role)))
+        before = admin.execute("SELECT oid FROM pg_class WHERE oid = 'top_donors_mv'::regclass"
+                               ).fetchone()[0]
+    with (connect(psycopg.conninfo.make_conninfo(db_url, user=other_role)) as other,
+          pytest.raises(SwapNotPermitted, match=f"owned by {names.pipeline}")):
+        materialize_view(other, DONORS, force=True)
+    with connect(names.pipeline_url, autocommit=True) as pipeline:
+        assert pipeline.execute("SELECT oid FROM pg_class WHERE oid = 'top_donors_mv'::regclass"
+                                ).fetchone()[0] == before
+        assert owner_of(pipeline, DONORS.name) == names.pipeline
+        assert live_schema_objects(pipeline, "sunshine_next") == []

@@ -20,11 +20,17 @@ with CASCADE, silently remove the views built on it. Instead, in one transaction
 2. an optional validator (the reconciliation checks) runs against the new versions, still
    through that search_path; a failure aborts the whole transaction, and the live views are
    untouched;
-3. the swap: the live views are dropped in reverse dependency order without CASCADE (a
-   dependent that is not ours makes the drop fail and the transaction roll back), and the new
-   ones moved into the live schema with `SET SCHEMA`, indexes included. Only this step takes
-   ACCESS EXCLUSIVE locks on live views, inside a savepoint with a short lock_timeout that is
-   retried, so readers wait at most a moment and get the old rows until the commit.
+3. the swap, readers first: every live view is locked (ACCESS EXCLUSIVE) in a savepoint
+   where only the first lock may wait, briefly, and the others are tried without waiting, so
+   the swap never holds one view's lock while it waits for a reader of another (the front
+   card does not stall behind a slow reader of top_donors_mv). A view that is busy rolls the
+   savepoint back, releasing every lock, and the swap tries again after a growing pause, that
+   view first, for up to SWAP_WAIT_S: a 30 s report or a pg_dump delays it, never fails it.
+   With the locks held, the live views are dropped in reverse dependency order without
+   CASCADE (a dependent that is not ours makes the drop fail and the transaction roll back),
+   and the new ones moved into the live schema with `SET SCHEMA`, indexes included, and given
+   their live versions' owner and grants, whoever runs the swap: a role that cannot act as
+   that owner (a member of its role, or a superuser) is refused before anything is built.
 
 A swap writes no change_log entry: every view that reads a swapped view is rebuilt from it in
 the same transaction and records the same snapshot.
@@ -66,9 +72,18 @@ BUILD_SETTINGS = {
 # A rebuilt view whose row count moved by at most this share keeps its previous version's
 # column statistics; past it, it is analyzed.
 STATISTICS_REUSE_DRIFT = 0.1
-# The swap waits at most this long for a reader to let go of a live view, then retries.
+# adopt.py's lock waits for its one-time replacement of the old system's views.
 SWAP_LOCK_TIMEOUT = "1s"
 SWAP_ATTEMPTS = 10
+# The swap's locks (_swap_in): the first lock of an attempt waits at most SWAP_LOCK_WAIT
+# (readers of that view queue behind it that long), every further one SWAP_LOCK_TRY, so
+# readers of one view never wait for a slow reader of another; between attempts a pause of
+# SWAP_RETRY_MIN_S doubling to SWAP_RETRY_MAX_S; the swap gives up after SWAP_WAIT_S.
+SWAP_LOCK_WAIT = "100ms"
+SWAP_LOCK_TRY = "1ms"
+SWAP_RETRY_MIN_S = 0.05
+SWAP_RETRY_MAX_S = 1.0
+SWAP_WAIT_S = 900.0
 
 # The channel the site LISTENs on to learn that views changed (README, "The site learns of a
 # refresh").
@@ -80,6 +95,15 @@ Validator = Callable[[psycopg.Connection, Sequence[ViewSpec]], list[str]]
 
 class SwapRefused(Exception):
     """The new version of a view failed validation; the live views were left as they were."""
+
+
+class SwapNotPermitted(Exception):
+    """The role running the swap cannot give the new views their live versions' owner; nothing
+    was changed."""
+
+
+class SwapTimedOut(Exception):
+    """A reader held a live view for longer than SWAP_WAIT_S; the live views are unchanged."""
 
 
 @dataclass
@@ -287,16 +311,20 @@ _PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES",
                "MAINTAIN")
 
 
-def _copy_privileges(conn: psycopg.Connection, schema: str, name: str,
-                     target: sql.Identifier) -> None:
-    """Grant `target` what other roles may do on the live view `schema.name`, so the
-    dashboard's role keeps reading the view after the swap."""
-    rows = conn.execute(
+def _privileges(conn: psycopg.Connection, schema: str, name: str) -> list[tuple]:
+    """(privilege, to PUBLIC, grantee, grantable) of what roles other than the owner may do on
+    the live view `schema.name`."""
+    return conn.execute(
         "SELECT a.privilege_type, a.grantee = 0, pg_get_userbyid(a.grantee), a.is_grantable "
         "FROM pg_class AS c CROSS JOIN LATERAL aclexplode(c.relacl) AS a "
         "WHERE c.oid = to_regclass(format('%%I.%%I', %s::text, %s::text)) "
         "AND a.grantee <> c.relowner", [schema, name]).fetchall()
-    for privilege, public, role, grantable in rows:
+
+
+def _grant(conn: psycopg.Connection, privileges: list[tuple], target: sql.Identifier) -> None:
+    """Grant on `target` the live view's `privileges` (see _privileges), so the dashboard's
+    role keeps reading the view after the swap."""
+    for privilege, public, role, grantable in privileges:
         if privilege in _PRIVILEGES:
             conn.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
                 sql.SQL(privilege), target,
@@ -304,16 +332,125 @@ def _copy_privileges(conn: psycopg.Connection, schema: str, name: str,
                 sql.SQL(" WITH GRANT OPTION") if grantable else sql.SQL("")))
 
 
+def _live_owners(conn: psycopg.Connection, live: str,
+                 views: Sequence[ViewSpec]) -> dict[str, str | None]:
+    """{view: owner of its live version, None when it has none}, once it is known that the
+    role running the swap can give each new version that owner: it acts as the owner (a
+    member of the owner's role, or a superuser), and the owner may create in the live
+    schema. Raises SwapNotPermitted, before anything is built, when it cannot."""
+    owners: dict[str, str | None] = {}
+    problems = []
+    for view in views:
+        row = conn.execute(sql_text("meta/swap_owner.sql"), {
+            "schema": live, "name": view.name,
+            "set_option": "SET" if conn.info.server_version >= 160000 else "MEMBER",
+        }).fetchone()
+        if row is None:
+            owners[view.name] = None
+            continue
+        owner, runner, acts_as_owner, owner_may_create = row
+        owners[view.name] = owner
+        if not acts_as_owner:
+            problems.append(f"{view.name} is owned by {owner}, and {runner} cannot act as "
+                            f"that role (GRANT {owner} TO {runner}, or refresh as {owner})")
+        elif not owner_may_create:
+            problems.append(f"{view.name} is owned by {owner}, which may not create in "
+                            f"schema {live}")
+    if problems:
+        raise SwapNotPermitted("the swap would change the owner of the live views, so "
+                               "nothing was changed: " + "; ".join(problems))
+    return owners
+
+
+class _ViewBusy(Exception):
+    """A reader holds a live view whose lock the swap needs."""
+
+    def __init__(self, view: str) -> None:
+        super().__init__(view)
+        self.view = view
+
+
+def _swapped_out(name: str) -> str:
+    return f"{name}__swapped_out"
+
+
+def _take_locks(conn: psycopg.Connection, live: str, views: Sequence[ViewSpec],
+                first: str | None) -> None:
+    """ACCESS EXCLUSIVE on the live version of each of `views`, the one named `first` (the
+    view a reader kept the last attempt from) first. Only that first lock waits (at most
+    SWAP_LOCK_WAIT), while the swap holds no other; each further one is tried with
+    SWAP_LOCK_TRY, so the swap never keeps the readers of one view waiting while it waits for
+    a reader of another. A materialized view cannot be LOCKed: ALTER ... RENAME takes the
+    lock, and the caller drops the renamed versions in the same savepoint. Raises _ViewBusy
+    naming the view whose lock was not available."""
+    order = sorted(views, key=lambda v: v.name != first)
+    for i, view in enumerate(order):
+        conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                     [SWAP_LOCK_WAIT if i == 0 else SWAP_LOCK_TRY])
+        try:
+            conn.execute(sql.SQL(
+                "/* sunshine swap: take the live view's lock */ "
+                "ALTER MATERIALIZED VIEW IF EXISTS {} RENAME TO {}").format(
+                sql.Identifier(live, view.name), sql.Identifier(_swapped_out(view.name))))
+        except psycopg.errors.LockNotAvailable as exc:
+            raise _ViewBusy(view.name) from exc
+
+
+def _swap_in(conn: psycopg.Connection, live: str, views: Sequence[ViewSpec],
+             owners: dict[str, str | None], privileges: dict[str, list[tuple]]) -> None:
+    """Replace the live versions of `views` by the new ones built in SWAP_SCHEMA, readers
+    first: each attempt takes every lock (_take_locks) in a savepoint; when a reader holds
+    one, the savepoint is rolled back (releasing every lock taken), and after a pause growing
+    from SWAP_RETRY_MIN_S to SWAP_RETRY_MAX_S the swap tries again, that view first, until
+    SWAP_WAIT_S have passed. A slow reader (a report, pg_dump) delays the swap, never stalls
+    the readers of the other views, and fails it only after SWAP_WAIT_S. With every lock
+    held, the old versions are dropped (without CASCADE) and the new ones moved in and given
+    the old versions' owners and grants."""
+    lock_timeout = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    deadline = time.monotonic() + SWAP_WAIT_S
+    blocked, pause = None, SWAP_RETRY_MIN_S
+    while True:
+        try:
+            with conn.transaction():
+                _take_locks(conn, live, views, blocked)
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+                for view in reversed(views):
+                    conn.execute(sql.SQL("DROP MATERIALIZED VIEW IF EXISTS {}").format(
+                        sql.Identifier(live, _swapped_out(view.name))))
+                for view in views:
+                    new = sql.Identifier(live, view.name)
+                    conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} SET SCHEMA {}").format(
+                        sql.Identifier(SWAP_SCHEMA, view.name), sql.Identifier(live)))
+                    owner = owners.get(view.name)
+                    if owner is not None:
+                        conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} OWNER TO {}").format(
+                            new, sql.Identifier(owner)))
+                    _grant(conn, privileges.get(view.name, []), new)
+            return
+        except _ViewBusy as busy:
+            if time.monotonic() + pause > deadline:
+                raise SwapTimedOut(
+                    f"{busy.view} was in use for more than {SWAP_WAIT_S:g} s (a long report or "
+                    "pg_dump?); the swap was rolled back and the live views are unchanged"
+                ) from busy.__cause__
+            blocked = busy.view
+            time.sleep(pause)
+            pause = min(pause * 2, SWAP_RETRY_MAX_S)
+
+
 def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark: int | None,
           started: datetime, clock: float, run_id: str | None,
           validate: Validator | None) -> RefreshResult:
     """Rebuild `root` and its downstream views beside the live ones and swap them in. A view
     rebuilt from the definition it was last refreshed with keeps its live version's
-    statistics; one whose SQL changed is analyzed."""
+    statistics; one whose SQL changed is analyzed. Each keeps its live version's owner and
+    grants, whoever runs the swap (SwapNotPermitted, before anything is built, when the
+    runner cannot give it that owner)."""
     views = [root, *downstream_views({root.name})]
     for view in views[1:]:
         _lock(conn, view)
     live = _live_schema(conn)
+    owners = _live_owners(conn, live, views)
     search_path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
     conn.execute("SELECT set_config('search_path', %s, true)",
                  [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
@@ -324,25 +461,8 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
         raise SwapRefused(f"the new definition of {root.name} was not swapped in: "
                           + "; ".join(failures))
     counts = {v.name: _count_and_size(conn, SWAP_SCHEMA, v.name, rows[v.name]) for v in views}
-    for view in views:
-        _copy_privileges(conn, live, view.name, sql.Identifier(SWAP_SCHEMA, view.name))
-    lock_timeout = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
-    for attempt in range(1, SWAP_ATTEMPTS + 1):
-        try:
-            with conn.transaction():
-                conn.execute("SELECT set_config('lock_timeout', %s, true)", [SWAP_LOCK_TIMEOUT])
-                for view in reversed(views):
-                    conn.execute(sql.SQL("DROP MATERIALIZED VIEW IF EXISTS {}").format(
-                        sql.Identifier(live, view.name)))
-                for view in views:
-                    conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} SET SCHEMA {}").format(
-                        sql.Identifier(SWAP_SCHEMA, view.name), sql.Identifier(live)))
-            break
-        except psycopg.errors.LockNotAvailable:
-            if attempt == SWAP_ATTEMPTS:
-                raise
-            time.sleep(0.2 * attempt)
-    conn.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+    privileges = {v.name: _privileges(conn, live, v.name) for v in views}
+    _swap_in(conn, live, views, owners, privileges)
     conn.execute("SELECT set_config('search_path', %s, true)", [search_path])
     finished = datetime.now().astimezone()
     duration = time.perf_counter() - clock

@@ -44,6 +44,9 @@ class Column:
     # The value of an empty field in a NOT NULL boolean column (e.g. deleted → false).
     if_empty: bool | None = None
     lookup: Lookup | None = None
+    # An id that is 1 or more: the key of every table but Names, whose sentinel records
+    # (domain.md) have ids <= 0. A key of 0 or below is a bad value.
+    positive: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def _lookup(table: str, singular: str, extra: tuple[Column, ...] = (),
         table=table,
         key=(id_column,),
         columns=(
-            Column(f"{singular}ID", id_column, INT, required=True),
+            Column(f"{singular}ID", id_column, INT, required=True, positive=True),
             Column(f"{singular}Name", "name"),
             *extra,
         ),
@@ -150,7 +153,8 @@ SOURCES: tuple[SourceFile, ...] = (
         table="TransactionTypes",
         key=("transaction_type_id",),
         columns=(
-            Column("TransactionTypeID", "transaction_type_id", INT, required=True),
+            Column("TransactionTypeID", "transaction_type_id", INT, required=True,
+                   positive=True),
             Column("TransactionTypeName", "name"),
             Column("IncomeExpenseNeutralID", "income_expense_neutral", INT, required=True),
         ),
@@ -167,7 +171,7 @@ SOURCES: tuple[SourceFile, ...] = (
         table="BallotMeasures",
         key=("ballot_measure_id",),
         columns=(
-            Column("BallotMeasureID", "ballot_measure_id", INT, required=True),
+            Column("BallotMeasureID", "ballot_measure_id", INT, required=True, positive=True),
             Column("SOSIdentifier", "sos_identifier"),
             Column("MeasureNumber", "measure_number"),
             Column("ShortTitle", "short_title"),
@@ -180,7 +184,7 @@ SOURCES: tuple[SourceFile, ...] = (
         table="ReportTypes",
         key=("report_type_id",),
         columns=(
-            Column("ReportTypeID", "report_type_id", INT, required=True),
+            Column("ReportTypeID", "report_type_id", INT, required=True, positive=True),
             Column("ReportTypeName", "name"),
             Column("IsActive", "is_active", BOOL, if_empty=False),
         ),
@@ -217,7 +221,7 @@ SOURCES: tuple[SourceFile, ...] = (
         table="Committees",
         key=("committee_id",),
         columns=(
-            Column("CommitteeID", "committee_id", INT, required=True),
+            Column("CommitteeID", "committee_id", INT, required=True, positive=True),
             Column("NameID", "name_id", INT, required=True),
             Column("ChairpersonNameID", "chairperson_id", INT),
             Column("TreasurerNameID", "treasurer_id", INT),
@@ -260,7 +264,7 @@ SOURCES: tuple[SourceFile, ...] = (
         table="Reports",
         key=("report_id",),
         columns=(
-            Column("ReportID", "report_id", INT, required=True),
+            Column("ReportID", "report_id", INT, required=True, positive=True),
             Column("CommitteeID", "committee_id", INT, required=True),
             Column("CycleID", "cycle_id", INT, required=True),
             Column("ReportTypeID", "report_type_id", INT, required=True),
@@ -285,7 +289,7 @@ SOURCES: tuple[SourceFile, ...] = (
         table="Transactions",
         key=("transaction_id",),
         columns=(
-            Column("TransactionID", "transaction_id", INT, required=True),
+            Column("TransactionID", "transaction_id", INT, required=True, positive=True),
             Column("CommitteeID", "committee_id", INT, required=True),
             Column("TransactionTypeID", "transaction_type_id", INT, required=True),
             Column("TransactionDate", "transaction_date", DATE),

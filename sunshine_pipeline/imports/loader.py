@@ -11,10 +11,19 @@ holds that lock was left by a process that died, and is marked 'abandoned'. Per 
 1. Before any database work every header is checked: a missing required column, or a file
    that is not UTF-8 CSV, rejects the batch with an error naming the file (and column).
 2. COPY streams the file into an unlogged staging table of text columns (bounded memory
-   whatever the size). A record COPY cannot take (wrong field count, invalid UTF-8, a NUL
-   byte) fails the whole COPY: it is rolled back to a savepoint and the file streamed again
-   through Python's csv module, which stages each such record as a structural problem and
-   the others as rows, so one bad record never blocks the good ones.
+   whatever the size), while a numpy scan of the same chunks checks that PostgreSQL reads
+   it as RFC 4180 does: PostgreSQL toggles quoting on any quote, so a bare quote in an
+   unquoted field (`5" screen`) silently merges records and an unbalanced one swallows
+   thousands. Every quote must open a field after a field edge or close one before an edge,
+   a quoted field may span at most QUOTED_MAX_LINES lines / QUOTED_MAX_BYTES, and the lines
+   must add up (physical lines = records + header + line breaks inside quoted fields). A
+   file that fails the scan, or that COPY refuses (wrong field count, invalid UTF-8, a NUL
+   byte), is rolled back to a savepoint and streamed again record by record, read strictly:
+   each record COPY cannot take, and each line that starts no well-formed record, is staged
+   as a structural problem (reason with its physical line, raw text) and reading goes on
+   at the next line, so one bad record or quote never blocks or swallows the good ones.
+   Every physical line is in exactly one record: records read = landed + unchanged +
+   quarantined. Whitespace around a value of any type but text is ignored (WHITESPACE).
 3. One pass converts every value and checks it against the live column (NOT NULL, length)
    and every foreign key of the site's schema (imports/catalog.py), so no row can violate a
    constraint at commit. A good row costs about what its casts cost: numbers are cast
@@ -61,6 +70,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import psycopg
 from psycopg import errors, sql
 from psycopg.types.json import Jsonb
@@ -286,9 +296,16 @@ _REASONS: dict[str, str] = {
 # Functions that parse a date column's distinct spellings (their latest migration: 0002).
 _DATE_PARSERS = {DATE: "sunshine.parse_date", TIMESTAMP: "sunshine.parse_timestamp"}
 MISSING = "required value is missing"
-_AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
-# Integer input as PostgreSQL 15 reads it (16 also takes 0x1F and 1_000).
-_INTEGER_PATTERN = r"^\s*[+-]?[0-9]+\s*$"
+NOT_POSITIVE = "not a positive id"
+# One trimming rule for every type but text: whitespace around a number, id, amount, date,
+# date-time or boolean is ignored (' 5.00', ' TRUE ', '2024-03-01 '); text is kept as it came.
+# Whitespace is what PostgreSQL's integer and numeric input skip (C isspace). A value of
+# whitespace alone is not empty: it is a bad value.
+WHITESPACE = " \t\n\r\f\v"
+_AMOUNT_PATTERN = rf"^[{WHITESPACE}]*-?[0-9]{{1,10}}(\.[0-9]{{1,2}})?[{WHITESPACE}]*$"
+# A decimal integer: PostgreSQL 16+ also reads 0x1F, 0o17, 0b101 and 1_000, which no export
+# writes and which are bad values here.
+_INTEGER_PATTERN = rf"^[{WHITESPACE}]*[+-]?[0-9]+[{WHITESPACE}]*$"
 
 
 # How _convert turns integers and amounts into values: CAST straight (a good file; a malformed
@@ -321,16 +338,21 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
             key=sql.Identifier(lk.key), table=sql.Identifier(lk.table),
             by=sql.Identifier(lk.by), v=raw)
     if column.type == INT:
+        # A cast value in its canonical spelling (what integer prints) needs no pattern
+        # match; any other spelling must be a decimal integer (PostgreSQL 16+ casts '0x1F').
+        decimal = sql.SQL("CASE WHEN {v}::integer::text = {v} OR {v} ~ {pattern} "
+                          "THEN {v}::integer END").format(
+            v=raw, pattern=sql.Literal(_INTEGER_PATTERN))
         if numbers == CAST:
-            return sql.SQL("{}::integer").format(raw)
+            return decimal
         if numbers == VALIDATED:
-            return sql.SQL("CASE WHEN pg_input_is_valid({v}, 'integer') THEN {v}::integer END"
-                           ).format(v=raw)
+            return sql.SQL("CASE WHEN pg_input_is_valid({v}, 'integer') THEN {decimal} END"
+                           ).format(v=raw, decimal=decimal)
         # Nested CASEs: the range test runs only on what the pattern let through.
         return sql.SQL(
-            "CASE WHEN {v} ~ {pattern} THEN CASE WHEN btrim({v})::numeric "
+            "CASE WHEN {v} ~ {pattern} THEN CASE WHEN btrim({v}, {ws})::numeric "
             "BETWEEN -2147483648 AND 2147483647 THEN {v}::integer END END").format(
-            v=raw, pattern=sql.Literal(_INTEGER_PATTERN))
+            v=raw, pattern=sql.Literal(_INTEGER_PATTERN), ws=sql.Literal(WHITESPACE))
     if column.type == AMOUNT:
         if numbers == PATTERN:
             return sql.SQL("CASE WHEN {v} ~ {pattern} THEN {v}::numeric(12,2) END").format(
@@ -347,7 +369,8 @@ def _convert(column: Column, raw: sql.Composable, date_map: sql.Composable | Non
         return sql.SQL(
             "CASE {v} WHEN '1' THEN true WHEN '0' THEN false WHEN 'true' THEN true "
             "WHEN 'false' THEN false WHEN 'TRUE' THEN true WHEN 'FALSE' THEN false "
-            "ELSE sunshine.parse_bool({v}) END").format(v=raw)
+            "ELSE sunshine.parse_bool(btrim({v}, {ws})) END").format(
+            v=raw, ws=sql.Literal(WHITESPACE))
     if column.type in _DATE_PARSERS:
         assert date_map is not None
         return sql.SQL("{}.parsed").format(date_map)
@@ -358,7 +381,8 @@ def _value_checks(column: Column, raw: sql.Composable, value: sql.Composable,
                   max_length: int | None) -> list[tuple[sql.Composable, sql.Composable]]:
     """The (test, reason) pairs that make a row bad because of this column's value, in order
     of precedence: a required value missing, a value that is not of the column's type (or a
-    name its lookup table does not have), text longer than the live column holds."""
+    name its lookup table does not have), a key of 0 or below, text longer than the live
+    column holds."""
     checks: list[tuple[sql.Composable, sql.Composable]] = []
     if column.required:
         checks.append((sql.SQL("{} IS NULL").format(raw), sql.Literal(MISSING)))
@@ -369,6 +393,8 @@ def _value_checks(column: Column, raw: sql.Composable, value: sql.Composable,
     elif column.type in _REASONS:
         checks.append((sql.SQL("({} IS NOT NULL AND {} IS NULL)").format(raw, value),
                        sql.Literal(_REASONS[column.type])))
+    if column.positive:
+        checks.append((sql.SQL("{} <= 0").format(value), sql.Literal(NOT_POSITIVE)))
     if column.type == TEXT and max_length is not None:
         checks.append((
             sql.SQL("char_length({}) > {}").format(raw, sql.Literal(max_length)),
@@ -402,7 +428,7 @@ def _join_missing(alias: sql.Identifier, key: sql.Identifier, value: sql.Composa
     return sql.SQL("{}.{} IS NULL").format(alias, key)
 
 
-# --- the structural fallback: a file COPY refused, streamed through Python's csv ------------
+# --- the structural fallback: a file COPY refused or may misread, read strictly ---------------
 
 class _CountingReader(io.RawIOBase):
     """A binary file that counts the bytes read (for progress while csv decodes it)."""
@@ -420,29 +446,16 @@ class _CountingReader(io.RawIOBase):
 
 
 class _Lines:
-    """The lines of a text file, shared by a fast path that reads them one by one and a
-    csv.reader that takes as many as its record needs (a line can be handed back first)."""
+    """The lines of a text file, read one by one; lines read ahead can be handed back."""
 
     def __init__(self, text: io.TextIOWrapper):
-        self.text, self.pushed = text, None
+        self.text, self.pushed = text, []
 
     def readline(self) -> str:
-        if self.pushed is not None:
-            line, self.pushed = self.pushed, None
-            return line
-        return self.text.readline()
+        return self.pushed.pop() if self.pushed else self.text.readline()
 
-    def push(self, line: str) -> None:
-        self.pushed = line
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
+    def push(self, lines: list[str]) -> None:
+        self.pushed.extend(reversed(lines))
 
 
 def _shown(text: str) -> str:
@@ -454,28 +467,200 @@ def _shown(text: str) -> str:
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
 
-def _structural_problem(fields: list[str], headers: list[str]
+def _structural_problem(fields: list[str], headers: list[str], text: str, line: int
                         ) -> tuple[str, str | None, str | None] | None:
-    """(reason, column, raw value) when COPY cannot take this record, else None."""
+    """(reason, column, raw value) when COPY cannot take this record (its raw `text`, from
+    physical `line` on), else None."""
     if len(fields) != len(headers):
-        return (f"expected {len(headers)} fields, found {len(fields)}", None,
-                _shown(_csv_line(fields)))
-    joined = "".join(fields)
-    if "\x00" not in joined and (joined.isascii() or not _UNDECODED.search(joined)):
+        return (f"expected {len(headers)} fields, found {len(fields)} at line {line}", None,
+                _shown(text))
+    if "\x00" not in text and (text.isascii() or not _UNDECODED.search(text)):
         return None
     for header, value in zip(headers, fields, strict=True):
         if not value.isascii() and (bad := _UNDECODED.search(value)):
-            return (f"invalid UTF-8 (byte 0x{ord(bad[0]) - 0xDC00:02x})", header,
+            return (f"invalid UTF-8 (byte 0x{ord(bad[0]) - 0xDC00:02x}) at line {line}", header,
                     _shown(value))
         if "\x00" in value:
-            return "NUL byte in the value", header, _shown(value)
+            return f"NUL byte in the value at line {line}", header, _shown(value)
     return None
 
 
-def _csv_line(fields: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(fields)
-    return out.getvalue()
+# The strict reading of the fallback (RFC 4180): a field is quoted (a doubled quote inside
+# stands for one) or holds no quote at all.
+_QUOTED = r'"[^"]*(?:""[^"]*)*"'
+_FIELD = rf'(?:{_QUOTED}|[^",\r\n]*)'
+_INSIDE = r'[^"]*(?:""[^"]*)*'  # text inside an open quoted field
+_WHOLE = re.compile(rf"{_FIELD}(?:,{_FIELD})*")  # a record on one line
+_OPENED = re.compile(rf'(?:{_FIELD},)*"{_INSIDE}')  # a line that ends inside a quoted field
+_CLOSED = re.compile(rf'{_INSIDE}"(?:,{_FIELD})*')  # a line that closes it and ends the record
+_REOPENED = re.compile(rf'{_INSIDE}"(?:,{_FIELD})*,"{_INSIDE}')  # ... and opens another
+_STILL_INSIDE = re.compile(_INSIDE)  # a line wholly inside the open field
+
+
+def _body(line: str) -> str:
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def _strict_record(lines: _Lines, line: str, width: int
+                   ) -> tuple[list[str] | None, str, int, str | None]:
+    """(fields, raw text, lines taken, what is malformed) of the record that starts with
+    `line`, read strictly. When `line` starts no well-formed record, fields is None and only
+    `line` is taken (a bare or unbalanced quote must not swallow the lines after it; those
+    read ahead are handed back), its text the raw value. A quoted field may span lines only
+    if it closes into a record of `width` fields within QUOTED_MAX_LINES lines and
+    QUOTED_MAX_BYTES characters."""
+    body = _body(line)
+    if '"' not in body:
+        return body.split(",") if body else [], body, 1, None
+    if _WHOLE.fullmatch(body):
+        return _csv_fields(body), body, 1, None
+    if not _OPENED.fullmatch(body):
+        return None, body, 1, ("malformed quoting (a quote inside an unquoted field or text "
+                               "after a closing quote)")
+    taken, size = [line], len(line)
+    while len(taken) < QUOTED_MAX_LINES and size <= QUOTED_MAX_BYTES:
+        more = lines.readline()
+        if not more:
+            break
+        taken.append(more)
+        size += len(more)
+        rest = _body(more)
+        if _CLOSED.fullmatch(rest):
+            text = "".join(taken)
+            fields = _csv_fields(_body(text))
+            if len(fields) == width:
+                return fields, _body(text), len(taken), None
+            break
+        if not (_STILL_INSIDE.fullmatch(rest) or _REOPENED.fullmatch(rest)):
+            break
+    lines.push(taken[1:])
+    return None, body, 1, (f"unclosed quote (no record of {width} fields ends within "
+                           f"{QUOTED_MAX_LINES:,} lines and {QUOTED_MAX_BYTES >> 10} KiB)")
+
+
+
+def _csv_fields(text: str) -> list[str]:
+    """The fields of one well-formed record (Python's csv reads RFC 4180 as written)."""
+    return next(csv.reader([text]), [])
+
+
+def _lenient_fields(text: str) -> list[str]:
+    """The fields of a malformed line as Python's csv guesses them (the quarantine's raw
+    row); the whole line as one field when even that fails."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error:
+        return [text]
+
+
+# --- the quote scan: is COPY's reading of the file the RFC 4180 one? ---------------------------
+
+# A quoted field may span lines (mdb-export keeps a memo's line breaks), within these bounds;
+# one that runs on further is taken for an unbalanced quote.
+QUOTED_MAX_BYTES = 64 << 10
+QUOTED_MAX_LINES = 1_000
+# Bytes a quote may follow when it opens a field, or precede when it closes one (a quote
+# next to a quote is a doubled quote inside a quoted field).
+_FIELD_EDGE = np.zeros(256, dtype=bool)
+_FIELD_EDGE[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
+_QUOTE, _NEWLINE = ord('"'), ord("\n")
+
+
+class _QuoteScan:
+    """Reads the bytes COPY is sent, chunk by chunk (numpy, no Python loop per byte), and
+    tells whether PostgreSQL's CSV reader sees the records RFC 4180 sees. PostgreSQL toggles
+    quoting on every quote, wherever it is: a bare quote inside an unquoted field (`5" screen`)
+    opens a quoted field that swallows the commas and line breaks up to the next quote, and
+    an unbalanced one swallows lines by the thousand. In a well-formed file the n-th quote
+    opens a field when n is even and closes one when n is odd, an opening quote follows a
+    field edge (a comma, a line break, the start, or the closing quote of a doubled pair) and
+    a closing one precedes an edge: `anomaly` is the byte offset of the first quote that does
+    not, of a quoted field longer than QUOTED_MAX_BYTES or QUOTED_MAX_LINES, or of a quote
+    left open at the end. `lines` (physical lines) and `embedded` (line breaks inside quoted
+    fields) account for the lines: a clean file has lines = records + embedded."""
+
+    def __init__(self) -> None:
+        self.offset = 0  # bytes scanned
+        self.lines = 0  # newline bytes, then (finish) physical lines
+        self.embedded = 0  # newline bytes inside quoted fields
+        self.open_at: int | None = None  # offset of the quote of a field still open
+        self.open_lines = 0  # newlines since then
+        self.last = _NEWLINE  # the byte before the chunk (the start counts as a line break)
+        self.close_at_end = False  # the previous chunk ended with a closing quote
+        self.anomaly: int | None = None
+        self.why = ""
+
+    def _flag(self, offset: int, why: str) -> None:
+        if self.anomaly is None or offset < self.anomaly:
+            self.anomaly, self.why = offset, why
+
+    def feed(self, chunk: bytes) -> None:
+        a = np.frombuffer(chunk, dtype=np.uint8)
+        if not len(a):
+            return
+        if self.close_at_end and not _FIELD_EDGE[a[0]]:
+            self._flag(self.offset - 1, "text after a closing quote")
+        quotes = np.flatnonzero(a == _QUOTE)
+        newlines = np.flatnonzero(a == _NEWLINE)
+        self.lines += len(newlines)
+        was_open = self.open_at is not None
+        if not len(quotes):
+            self.close_at_end = False
+            if was_open:
+                self.embedded += len(newlines)
+                self.open_lines += len(newlines)
+        else:
+            # A line break after k quotes of the chunk is inside a quoted field when k (plus
+            # one for a field open before the chunk) is odd; k tells the fields apart.
+            before = np.searchsorted(quotes, newlines)
+            fields = before[((before + was_open) & 1).astype(bool)]
+            self.embedded += len(fields)
+            trailing = 0
+            if len(fields):
+                field_ids, counts = np.unique(fields, return_counts=True)
+                if was_open and field_ids[0] == 0:
+                    counts[0] += self.open_lines
+                if counts.max() > QUOTED_MAX_LINES:
+                    k = int(field_ids[counts.argmax()])
+                    self._flag(self.offset + int(quotes[k - 1]) if k else self.open_at,
+                               "a quoted field too long")
+                if field_ids[-1] == len(quotes):
+                    trailing = int(counts[-1])
+            opens, closes = quotes[int(was_open)::2], quotes[1 - int(was_open)::2]
+            edge = a[opens - 1]
+            if len(opens) and opens[0] == 0:
+                edge[0] = self.last
+            if len(bad := np.flatnonzero(~_FIELD_EDGE[edge])):
+                self._flag(self.offset + int(opens[bad[0]]), "a quote inside an unquoted field")
+            self.close_at_end = bool(len(closes)) and closes[-1] == len(a) - 1
+            inner = closes[:-1] if self.close_at_end else closes
+            if len(bad := np.flatnonzero(~_FIELD_EDGE[a[inner + 1]])):
+                self._flag(self.offset + int(inner[bad[0]]), "text after a closing quote")
+            # Each quoted field's length in bytes (one open before the chunk starts at open_at).
+            starts = (np.concatenate(([self.open_at - self.offset], opens)) if was_open
+                      else opens)
+            paired = starts[:len(closes)]
+            if len(bad := np.flatnonzero(closes - paired > QUOTED_MAX_BYTES)):
+                self._flag(self.offset + int(paired[bad[0]]), "a quoted field too long")
+            if len(starts) > len(closes):
+                self.open_at, self.open_lines = self.offset + int(starts[-1]), trailing
+            else:
+                self.open_at = None
+        self.offset += len(a)
+        self.last = int(a[-1])
+        if self.open_at is not None and (self.offset - self.open_at > QUOTED_MAX_BYTES
+                                         or self.open_lines > QUOTED_MAX_LINES):
+            self._flag(self.open_at, "a quoted field too long")
+
+    def finish(self) -> None:
+        if self.open_at is not None:
+            self._flag(self.open_at, "a quote not closed")
+        if self.offset and self.last != _NEWLINE:
+            self.lines += 1  # the last line has no line break
+
+
+class _Misread(Exception):
+    """The quote scan found what COPY may have read otherwise than RFC 4180."""
 
 
 # --- one file ---------------------------------------------------------------------------------
@@ -562,38 +747,60 @@ class _FileLoader:
             value=sql.Identifier(PROBLEM_VALUE), fields=sql.Identifier(FIELDS)))
 
     def stage(self) -> None:
-        cols = sql.SQL(", ").join(sql.Identifier(h) for h in self.plan.headers)
+        """The file into staging: COPY, while _QuoteScan reads the same chunks; a file COPY
+        refuses, or may have misread (a quote out of place, or records and lines that do not
+        add up), is staged again record by record (stage_records)."""
         total = self.plan.path.stat().st_size
         try:
             with self.conn.transaction():
                 self._create_stage()
-                copy = sql.SQL(
-                    "COPY {stage} ({cols}) FROM STDIN (FORMAT csv, HEADER true, "
-                    "FORCE_NULL ({cols}))").format(stage=STAGE, cols=cols)
-                done = 0
-                with self.conn.cursor() as cur, cur.copy(copy) as cp, \
-                        self.plan.path.open("rb") as f:
-                    while chunk := f.read(COPY_CHUNK):
-                        cp.write(chunk)
-                        done += len(chunk)
-                        if self.progress:
-                            self.progress(self.file, done, total)
+                self._copy(total)
         except (errors.BadCopyFileFormat, errors.CharacterNotInRepertoire,
-                errors.UntranslatableCharacter) as exc:
-            log.warning("%s: COPY refused the file (%s); streaming it record by record",
-                        self.file, str(exc).splitlines()[0])
+                errors.UntranslatableCharacter, _Misread) as exc:
+            log.warning("%s: %s; streaming it record by record", self.file,
+                        exc if isinstance(exc, _Misread) else
+                        f"COPY refused the file ({str(exc).splitlines()[0]})")
             self._create_stage()
             self.stage_records(total)
+            self.result.read = self.q(sql.SQL("SELECT count(*) FROM {}").format(
+                STAGE)).fetchone()[0]
         self.q(sql.SQL("ANALYZE {}").format(STAGE))
-        self.result.read = self.q(sql.SQL("SELECT count(*) FROM {}").format(STAGE)).fetchone()[0]
+
+    def _copy(self, total: int) -> None:
+        cols = sql.SQL(", ").join(sql.Identifier(h) for h in self.plan.headers)
+        copy = sql.SQL("COPY {stage} ({cols}) FROM STDIN (FORMAT csv, HEADER true, "
+                       "FORCE_NULL ({cols}))").format(stage=STAGE, cols=cols)
+        scan, done = _QuoteScan(), 0
+        with self.conn.cursor() as cur, cur.copy(copy) as cp, self.plan.path.open("rb") as f:
+            while chunk := f.read(COPY_CHUNK):
+                scan.feed(chunk)
+                if scan.anomaly is not None:
+                    raise _Misread(f"{scan.why} at byte {scan.anomaly}")
+                cp.write(chunk)
+                done += len(chunk)
+                if self.progress:
+                    self.progress(self.file, done, total)
+            scan.finish()
+            if scan.anomaly is not None:
+                raise _Misread(f"{scan.why} at byte {scan.anomaly}")
+        read = self.q(sql.SQL("SELECT count(*) FROM {}").format(STAGE)).fetchone()[0]
+        if read + 1 + scan.embedded != scan.lines:
+            raise _Misread(f"COPY read {read} records and the header from {scan.lines} lines "
+                           f"({scan.embedded} line breaks inside quoted fields)")
+        self.result.read = read
 
     def stage_records(self, total: int) -> None:
-        """The fallback: the file again, record by record. A record COPY cannot take is
-        staged as a structural problem (reason, column, raw value, its fields as JSON); every
-        other one is written again with its record number, in 1 MiB batches. A line with no
-        quote is split as it is (most of them); the others go through Python's csv module
-        and are written back as clean CSV. One bad record costs the file a second, slower
-        pass, never its good rows."""
+        """The fallback: the file again, record by record, read strictly (RFC 4180). A
+        record COPY cannot take is staged as a structural problem (reason with its line,
+        column, raw value, its fields as JSON); every other one is written again with its
+        record number, in 1 MiB batches. A line with no quote is split as it is (most of
+        them); a quoted field may span lines only if it closes into a record of the header's
+        width within QUOTED_MAX_LINES / QUOTED_MAX_BYTES. A line that starts no well-formed
+        record (a bare quote in an unquoted field, text after a closing quote, a quote that
+        does not close in time) is one bad record, its raw text kept, and reading starts
+        again on the next line: a bad quote never swallows the records after it. Every
+        physical line is in exactly one record. One bad record costs the file a second,
+        slower pass, never its good rows."""
         headers = self.plan.headers
         width = len(headers)
         internal = [PROBLEM, PROBLEM_COLUMN, PROBLEM_VALUE, FIELDS]
@@ -609,37 +816,31 @@ class _FileLoader:
                 lines = _Lines(io.TextIOWrapper(io.BufferedReader(counted, COPY_CHUNK),
                                                 encoding="utf-8", errors="surrogateescape",
                                                 newline=""))
-                reader = csv.reader(lines)
-                next(reader, None)  # the header, checked by plan_batch
                 out = io.StringIO()
                 writer = csv.writer(out, lineterminator="\n")
-                record = 1
+                first = lines.readline()
+                line_number = _strict_record(lines, first, width)[2] if first else 0
+                record = 1  # the header, checked by plan_batch
                 while line := lines.readline():
                     record += 1
-                    body = line.rstrip("\n").removesuffix("\r")
-                    problem = None
-                    if '"' not in body and "\r" not in body:
-                        if (body.count(",") + 1 == width and "\x00" not in body
-                                and (body.isascii() or not _UNDECODED.search(body))):
-                            out.write(f"{record - 1},{body},,,,\n")
-                            fields = None
-                        else:
-                            fields = body.split(",") if body else []
+                    at = line_number + 1
+                    try:
+                        fields, text, taken, malformed = _strict_record(lines, line, width)
+                    except csv.Error as exc:  # a field longer than CSV_FIELD_LIMIT
+                        fields, text, taken, malformed = None, _body(line), 1, f"not CSV ({exc})"
+                    line_number += taken
+                    problem = ((f"{malformed} at line {at}", None, _shown(text)) if malformed
+                               else _structural_problem(fields, headers, text, at))
+                    if problem is not None:
+                        self.structural += 1
+                        reason, column, value = problem
+                        writer.writerow([record - 1, *empty, reason, column or "", value or "",
+                                         json.dumps([_shown(v) for v in fields
+                                                     or _lenient_fields(text)])])
+                    elif taken == 1 and '"' not in text:
+                        out.write(f"{record - 1},{text},,,,\n")
                     else:
-                        lines.push(line)
-                        try:
-                            fields = next(reader)
-                        except csv.Error as exc:
-                            fields, problem = [], (f"not CSV ({exc})", None, None)
-                    if fields is not None:
-                        problem = problem or _structural_problem(fields, headers)
-                        if problem is None:
-                            writer.writerow([record - 1, *fields, "", "", "", ""])
-                        else:
-                            self.structural += 1
-                            reason, column, value = problem
-                            writer.writerow([record - 1, *empty, reason, column or "",
-                                             value or "", json.dumps([_shown(v) for v in fields])])
+                        writer.writerow([record - 1, *fields, "", "", "", ""])
                     if out.tell() >= COPY_CHUNK:
                         cp.write(out.getvalue().encode("utf-8"))
                         out.seek(0)
@@ -670,9 +871,10 @@ class _FileLoader:
         self.scratch.append(name)
         self.q(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
         self.q(sql.SQL(
-            "CREATE UNLOGGED TABLE {map} AS SELECT raw, {parse}(raw) AS parsed "
+            "CREATE UNLOGGED TABLE {map} AS SELECT raw, {parse}(btrim(raw, {ws})) AS parsed "
             "FROM (SELECT DISTINCT {col} AS raw FROM {stage} WHERE {col} IS NOT NULL) AS d"
-        ).format(map=name, parse=sql.SQL(parser), col=sql.Identifier(header), stage=STAGE))
+        ).format(map=name, parse=sql.SQL(parser), ws=sql.Literal(WHITESPACE),
+                 col=sql.Identifier(header), stage=STAGE))
         self.q(sql.SQL("ANALYZE {}").format(name))
         return name
 
@@ -1333,8 +1535,12 @@ def import_batch(
             with conn.transaction() as tx:
                 for name, value in IMPORT_SETTINGS.items():
                     conn.execute("SELECT set_config(%s, %s, true)", [name, value])
+                # The writer tag is recorded by sunshine.log_change only when the batch's
+                # row names this transaction (which only the pipeline's role can write).
                 conn.execute("SELECT set_config('sunshine.writer', %s, true)",
                              [f"{writer} batch {batch_id}"])
+                conn.execute("UPDATE sunshine.import_batch SET writer_xid = "
+                             "pg_current_xact_id() WHERE batch_id = %s", [batch_id])
                 for plan in planned:
                     log.info("importing %s", plan.path)
                     result.files.append(_FileLoader(conn, batch_id, plan, progress).run())

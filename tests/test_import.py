@@ -518,3 +518,58 @@ def test_a_unique_value_held_by_a_quarantined_row_is_not_taken(
         (3, "CountyName", "another Counties row already holds this value")]
     assert conn.execute('SELECT county_id, name FROM "Counties" ORDER BY 1').fetchall() == [
         (1, "Maricopa"), (2, "Pima")]
+
+
+@pytest.mark.parametrize("case", ["bare_quotes", "bare_quote_in_field", "unbalanced_quote",
+                                  "wrong_field_count"])
+def test_the_quote_scan_sees_across_chunk_edges(case: str, conn: psycopg.Connection,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan that decides whether COPY read a file as RFC 4180 does reads it in chunks:
+    with chunks of a few bytes, a quote, a doubled quote or a line break falls on every edge,
+    and the outcome is still exactly the case's."""
+    monkeypatch.setattr(loader, "COPY_CHUNK", 7)
+    expected = json.loads((BAD_BATCHES / case / "expected.json").read_text())
+    import_batch(conn, BAD_BATCHES / "_base")
+    result = import_batch(conn, BAD_BATCHES / case)
+    assert result.counts() == expected["counts"]
+    rows = conn.execute("SELECT file_name, row_number, column_name, raw_value, reason "
+                        "FROM sunshine.quarantine WHERE batch_id = %s "
+                        "ORDER BY row_number, column_name NULLS FIRST",
+                        [result.batch_id]).fetchall()
+    assert [list(r) for r in rows] == expected["quarantine"]
+    assert keys(conn, "Transactions") == expected["landed"]["Transactions"]
+
+
+def test_only_a_file_with_a_quote_out_of_place_leaves_the_copy_path(
+        conn: psycopg.Connection, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """mdb-export quotes every text field and keeps a memo's line breaks: such a file, every
+    quote well placed (a memo over three lines, doubled quotes, CRLF line ends), is staged by
+    COPY alone. The same file with one bare quote is read again record by record: that line
+    alone is quarantined, the other 49 rows stay as they are."""
+    import_batch(conn, BAD_BATCHES / "_base")
+    header = ("TransactionID,CommitteeID,TransactionTypeID,TransactionDate,Amount,NameID,"
+              "SubjectCommitteeID,IsForBenefit,Memo,Deleted\r\n")
+    rows = [f'{2000 + i},1,10,"2024-03-01",10.00,101,,,"memo, {i}",0\r\n' for i in range(50)]
+    rows[10] = '2010,1,10,"2024-03-01",10.00,101,,,"over\r\nthree\nlines",0\r\n'
+    rows[20] = '2020,1,10,"2024-03-01",10.00,101,,,"""quoted"" and """"",0\r\n'
+    clean = write_batch(tmp_path / "clean", {"Transactions.csv": header + "".join(rows)})
+    caplog.set_level("WARNING", logger=loader.__name__)
+    result = import_batch(conn, clean)
+    assert "record by record" not in caplog.text
+    assert result.counts()["Transactions.csv"]["inserted"] == 50
+    memos = dict(conn.execute('SELECT transaction_id, memo FROM "Transactions" '
+                              "WHERE transaction_id IN (2010, 2020)").fetchall())
+    assert memos == {2010: "over\r\nthree\nlines", 2020: '"quoted" and ""'}
+
+    rows[30] = '2030,1,10,"2024-03-01",10.00,101,,,5" screen,1\r\n'
+    bare = write_batch(tmp_path / "bare", {"Transactions.csv": header + "".join(rows)})
+    result = import_batch(conn, bare)
+    assert "a quote inside an unquoted field" in caplog.text
+    assert result.counts()["Transactions.csv"] == {
+        "read": 50, "inserted": 0, "updated": 0, "deleted": 0, "unchanged": 49,
+        "quarantined": 1, "synthesized_committees": 0}
+    assert conn.execute("SELECT row_number, raw_value, reason FROM sunshine.quarantine "
+                        "WHERE batch_id = %s", [result.batch_id]).fetchall() == [
+        (32, '2030,1,10,"2024-03-01",10.00,101,,,5" screen,1',
+         "malformed quoting (a quote inside an unquoted field or text after a closing quote) "
+         "at line 34")]

@@ -573,3 +573,20 @@ def test_only_a_file_with_a_quote_out_of_place_leaves_the_copy_path(
         (32, '2030,1,10,"2024-03-01",10.00,101,,,5" screen,1',
          "malformed quoting (a quote inside an unquoted field or text after a closing quote) "
          "at line 34")]
+
+
+def test_a_bare_quote_in_an_unmapped_file_is_quarantined_not_merged(
+        tmp_path: Path, conn: psycopg.Connection) -> None:
+    """An export file the dashboard does not use is read as strictly as the others: a line
+    with a bare quote is quarantined with its raw text, the lines around it are kept."""
+    batch = write_batch(tmp_path / "batch", {"IncomeExpenseNeutral.csv": (
+        'IncomeExpenseNeutralID,Name\n1,"Income, all"\n2,5" screen\n3,7" tablet\n4,Neutral\n')})
+    result = import_batch(conn, batch)
+    assert result.counts()["IncomeExpenseNeutral.csv"]["quarantined"] == 2
+    assert conn.execute("SELECT row_number, data FROM sunshine.unmapped_data "
+                        "ORDER BY row_number").fetchall() == [
+        (2, {"IncomeExpenseNeutralID": "1", "Name": "Income, all"}),
+        (5, {"IncomeExpenseNeutralID": "4", "Name": "Neutral"})]
+    assert conn.execute("SELECT row_number, raw_value FROM sunshine.quarantine "
+                        "ORDER BY row_number").fetchall() == [(3, '2,5" screen'),
+                                                              (4, '3,7" tablet')]

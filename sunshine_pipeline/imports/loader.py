@@ -702,6 +702,8 @@ class _FileLoader:
         if self.source is None:
             with self.phase("unmapped"):
                 self.keep_unmapped(self.plan.headers)
+                # Its records COPY could not take are quarantined like any file's.
+                self.result.quarantined = self.quarantine_structural()
         else:
             if self.plan.unmapped:
                 with self.phase("unmapped"):
@@ -1065,16 +1067,21 @@ class _FileLoader:
             [self.batch_id, self.file, *params])
         return cur.rowcount
 
+    def quarantine_structural(self) -> int:
+        """The records the fallback staged as structural problems, into the quarantine."""
+        if not self.structural:
+            return 0
+        return self._insert_quarantine(sql.SQL(
+            "SELECT s.{rn} + 1, s.{column}, s.{value}, s.{problem}, s.{fields} "
+            "FROM {stage} AS s WHERE s.{problem} IS NOT NULL").format(
+            rn=sql.Identifier(RN), column=sql.Identifier(PROBLEM_COLUMN),
+            value=sql.Identifier(PROBLEM_VALUE), problem=sql.Identifier(PROBLEM),
+            fields=sql.Identifier(FIELDS), stage=STAGE))
+
     def quarantine_bad_values(self) -> None:
         """Structural problems (from the fallback), then every bad value and reference of the
         bad rows (one quarantine row each), with the row as it came."""
-        if self.structural:
-            self._insert_quarantine(sql.SQL(
-                "SELECT s.{rn} + 1, s.{column}, s.{value}, s.{problem}, s.{fields} "
-                "FROM {stage} AS s WHERE s.{problem} IS NOT NULL").format(
-                rn=sql.Identifier(RN), column=sql.Identifier(PROBLEM_COLUMN),
-                value=sql.Identifier(PROBLEM_VALUE), problem=sql.Identifier(PROBLEM),
-                fields=sql.Identifier(FIELDS), stage=STAGE))
+        self.quarantine_structural()
 
         def raw_of(header: str) -> sql.Composable:
             return sql.SQL("(t.raw ->> {})").format(sql.Literal(header))

@@ -7,8 +7,10 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -101,9 +103,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status() -> int:
-    """Print the schema line and one line per view; the exit code says whether every view is
-    healthy (2: the database is not one this release can run against yet)."""
+def _print_status(judged: set[str] | None = None) -> int:
+    """Print the schema line and one line per view; the exit code says whether every view (or
+    every view in `judged`) is healthy (2: the database is not one this release can run
+    against yet)."""
     from sunshine_pipeline.adopt import adoption_needed
     from sunshine_pipeline.migrations import SchemaConflict
     from sunshine_pipeline.status import (
@@ -129,7 +132,7 @@ def _print_status() -> int:
             return 1
         statuses = view_status(conn)
     print(format_status(statuses))
-    return status_exit_code(statuses)
+    return status_exit_code([s for s in statuses if judged is None or s.view in judged])
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -155,6 +158,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+class Interrupted(Exception):
+    """A run this process executed was stopped by SIGTERM or SIGINT (and marked failed)."""
+
+
+def _execute(job, instance, **kwargs):
+    """Execute a job in this process as a CLI run: the runs of dead CLI processes are reaped
+    first (their pool slots would block this one), and the run is tagged with this process so
+    the reaper can tell when it dies. Raises Interrupted when a signal stopped it."""
+    from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG
+
+    from sunshine_pipeline import runs
+
+    for run_id in runs.reap_dead_runs(instance):
+        print(f"run {run_id}: its process is gone; marked failed and its pool slots freed",
+              file=sys.stderr)
+    tags = {**kwargs.pop("tags", {}), **runs.cli_run_tags()}
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
+                                    **kwargs)
+    if not result.success:
+        run = instance.get_run_by_id(result.run_id)
+        if run is not None and run.tags.get(RUN_FAILURE_REASON_TAG) == "UNEXPECTED_TERMINATION":
+            raise Interrupted(f"run {result.run_id} was stopped and marked failed")
+    return result
+
+
 def _run_views(names: list[str] | None, *, force: bool) -> bool:
     """Materialize views through Dagster (the run shows in the UI); True on success."""
     import dagster as dg
@@ -167,9 +195,23 @@ def _run_views(names: list[str] | None, *, force: bool) -> bool:
     job = build_definitions().resolve_job_def("refresh_views_job")
     selection = [dg.AssetKey(n) for n in names] if names else None
     tags = {FORCE_TAG: "true"} if force else {}
-    result = job.execute_in_process(instance=instance, asset_selection=selection, tags=tags,
-                                    run_config=QUIET_LOGS, raise_on_error=False)
+    result = _execute(job, instance, asset_selection=selection, tags=tags,
+                      run_config=QUIET_LOGS)
     return result.success
+
+
+def _with_upstream(names: list[str]) -> set[str]:
+    """The named views and every view they are built from."""
+    from sunshine_pipeline.views.catalog import VIEWS_BY_NAME
+
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in VIEWS_BY_NAME and name not in found:
+            found.add(name)
+            todo.extend(VIEWS_BY_NAME[name].deps)
+    return found
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -192,7 +234,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             print("nothing to refresh: no view has new inputs since its last refresh")
             return _print_status()
     ok = _run_views(names, force=force)
-    status = _print_status()
+    # `sunshine refresh VIEW` answers for the views asked for and what they are built from,
+    # not for unrelated views that happen to be stale.
+    status = _print_status(_with_upstream(args.views) if args.views else None)
     return 0 if ok and status == 0 else 1
 
 
@@ -249,8 +293,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     instance = deploy.instance()
     job = build_definitions().resolve_job_def("ingest_batch_job")
     print("importing and materializing the nine views through Dagster ...")
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False,
+    result = _execute(
+        job, instance,
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}},
                     **QUIET_LOGS})
     _print_status()
@@ -262,13 +306,24 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from sunshine_pipeline import deploy
 
     env = deploy.prepare_environment()
-    print(f"warehouse: {env['SUNSHINE_DATABASE_URL']}\nDAGSTER_HOME: {env['DAGSTER_HOME']}")
+    print(f"warehouse: {resources.masked(env['SUNSHINE_DATABASE_URL'])}\n"
+          f"DAGSTER_HOME: {env['DAGSTER_HOME']}")
     root = Path(__file__).resolve().parent.parent
     workspace = root / "workspace.yaml"
     target = (["-w", str(workspace)] if workspace.is_file()
               else ["-m", "sunshine_pipeline.definitions"])
     cmd = [sys.executable, "-m", "dagster", "dev", *target, "--port", str(args.port)]
-    return subprocess.call(cmd, env=os.environ.copy())
+    child = subprocess.Popen(cmd, env=os.environ.copy())
+    try:
+        return child.wait()
+    except KeyboardInterrupt:  # SIGTERM or Ctrl-C: stop dagster dev too, then exit
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        raise
 
 
 def cmd_service_units(args: argparse.Namespace) -> int:
@@ -361,6 +416,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+_signals: list[int] = []
+
+
+def _interrupt(signo: int, frame) -> None:
+    """SIGTERM as Ctrl-C: unwind (open transactions roll back, a running statement is
+    cancelled), then exit non-zero. Dagster maps SIGTERM the same way while a run executes."""
+    _signals.append(signo)
+    raise KeyboardInterrupt
+
+
+def _connection_error(exc: Exception) -> str | None:
+    """One line for a database that cannot be reached or was lost (None: not such an error)."""
+    import psycopg
+
+    if isinstance(exc, psycopg.OperationalError):
+        url = os.environ.get("SUNSHINE_DATABASE_URL")
+        server = (resources.describe_server(url) if url
+                  else f"the embedded server under {resources.sunshine_home()}")
+        what = "the warehouse"
+    else:
+        try:
+            import psycopg2
+            import sqlalchemy.exc
+        except ImportError:
+            return None
+        if not isinstance(exc, sqlalchemy.exc.OperationalError | psycopg2.OperationalError):
+            return None
+        exc = getattr(exc, "orig", None) or exc
+        url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
+        server = resources.describe_server(url) if url else "the embedded server"
+        what = "Dagster's storage"
+    detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"error: cannot use {what} at {server}: {detail}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
@@ -368,11 +458,30 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     from sunshine_pipeline.migrations import MigrationError
 
+    # Both signals unwind the same way; Dagster restores SIGINT's handler for both after a run.
+    previous = ({signo: signal.signal(signo, _interrupt)
+                 for signo in (signal.SIGINT, signal.SIGTERM)}
+                if threading.current_thread() is threading.main_thread() else {})
     try:
         return args.func(args)
     except MigrationError as exc:  # any command: the schema could not be brought up to date
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"stopped: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 128 + (_signals[-1] if _signals else signal.SIGINT)  # 143 after SIGTERM
+    except Exception as exc:
+        message = _connection_error(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 2
+    finally:
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,13 +120,60 @@ def stop_embedded_server() -> bool:
     return True
 
 
+# While a statement runs, the server checks this often whether the client is still there and
+# ends the statement when it is not: a refresh whose process was killed stops (releasing its
+# view's locks) within seconds instead of running on to its end (PostgreSQL 14+, Linux).
+CLIENT_CHECK_INTERVAL = "2s"
+
+
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
     """A warehouse connection in autocommit mode: every `with conn.transaction()` block is a
-    real transaction (never a savepoint of an implicit one), and reads hold no snapshot."""
+    real transaction (never a savepoint of an implicit one), and reads hold no snapshot. The
+    session is named `sunshine_pipeline` and stops its statement when its client is gone."""
     kwargs.setdefault("autocommit", True)
     conn = psycopg.connect(url or warehouse_url(), **kwargs)
-    conn.execute("SET application_name = 'sunshine_pipeline'")
+    conn.execute("SELECT set_config('application_name', 'sunshine_pipeline', false), "
+                 "set_config('client_connection_check_interval', %s, false)",
+                 [CLIENT_CHECK_INTERVAL])
     return conn
+
+
+def masked(url: str) -> str:
+    """A connection URL or key=value conninfo with its password replaced by ***, for
+    printing."""
+    if "://" in url:
+        parts = urllib.parse.urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hostport = netloc.rpartition("@")
+            if userinfo.partition(":")[2]:
+                netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+        query = urllib.parse.urlencode(
+            [(k, "***" if k == "password" else v)
+             for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)],
+            safe="/*")
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "<unreadable connection string>"
+    if params.get("password"):
+        params["password"] = "***"
+    return psycopg.conninfo.make_conninfo(**params)
+
+
+def describe_server(url: str) -> str:
+    """`host:port, database name, user name` of a connection URL or conninfo: the server named
+    without its password."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url.replace("postgresql+psycopg2://",
+                                                                "postgresql://", 1))
+    except psycopg.ProgrammingError:
+        return masked(url)
+    host = params.get("host") or "localhost"
+    where = f"{host}:{params['port']}" if params.get("port") else host
+    described = f"{where}, database {params.get('dbname') or '(default)'}"
+    return f"{described}, user {params['user']}" if params.get("user") else described
 
 
 class WarehouseResource(dg.ConfigurableResource):

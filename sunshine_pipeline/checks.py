@@ -16,7 +16,11 @@ Per view:
   `sql/checks/<check>.sql` recomputes the view's figures from what it is built on and returns
   (figure, actual, expected) rows. A view whose inputs changed since its refresh cannot
   match them; then a mismatch is a WARN and `<view>_is_fresh` carries the failure. The same
-  queries validate a new view definition before it is swapped in (views/refresh.py).
+  queries validate a new view definition before it is swapped in (views/refresh.py). A
+  fresh view built on a rollup (top_donors_mv on sunshine.donor_totals) that fails it has
+  its rollup flagged for a rebuild from the base tables (`request_rollup_rebuild`): the
+  view turns stale, so the source-change sensor and the schedule refresh it, and that
+  refresh rebuilds the rollup, instead of every refresh failing the same way.
 
 Per base table (all WARN: the data is what the source sent; a person decides):
 - `<table>_quarantine_rate_is_low`: the share of the table's rows quarantined in the latest
@@ -56,6 +60,7 @@ figure (and the incremental ones their last full evaluation).
 annotation at definition time.)
 """
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +81,7 @@ from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
 from sunshine_pipeline.views.refresh import definition_current, is_stale, view_exists
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+log = logging.getLogger(__name__)
 
 DUPLICATE_SHARE_MAX = 0.15
 DUPLICATE_SHARE_JUMP = 0.05
@@ -273,11 +279,50 @@ def check_reconciles(conn: psycopg.Connection, view: ViewSpec) -> Outcome:
         return Outcome(view.name, check, True, ERROR, "", metadata)
     stale = is_stale(conn, view)
     metadata["stale"] = stale
+    pending = pending_rebuilds(conn, view)
+    if stale and pending:
+        metadata["rollups_flagged_for_rebuild"] = ", ".join(pending)
+        return Outcome(view.name, check, False, WARN,
+                       "; ".join(mismatches) + f"; {', '.join(pending)} flagged for a rebuild "
+                       "from the base tables: the next refresh rebuilds it", metadata)
     if stale:
         return Outcome(view.name, check, False, WARN,
                        "differs from its inputs, which changed since its last refresh: "
                        + "; ".join(mismatches), metadata)
-    return Outcome(view.name, check, False, ERROR, "; ".join(mismatches), metadata)
+    description = "; ".join(mismatches)
+    if view.rollups:
+        flagged = request_rollup_rebuild(conn, view, check, description)
+        metadata["rollups_flagged_for_rebuild"] = ", ".join(flagged)
+        if flagged:
+            description += (f"; {', '.join(flagged)} flagged for a rebuild from the base "
+                            "tables: the next refresh rebuilds it")
+    return Outcome(view.name, check, False, ERROR, description, metadata)
+
+
+def pending_rebuilds(conn: psycopg.Connection, view: ViewSpec) -> list[str]:
+    """The rollups of `view` flagged for a full rebuild that no refresh has done yet."""
+    if not view.rollups:
+        return []
+    return [r[0] for r in conn.execute(
+        "SELECT rollup FROM sunshine.rollup_state WHERE rollup = ANY(%s) AND needs_rebuild "
+        "ORDER BY rollup", [list(view.rollups)]).fetchall()]
+
+
+def request_rollup_rebuild(conn: psycopg.Connection, view: ViewSpec, check: str,
+                           reason: str) -> list[str]:
+    """A view found wrong while fresh: the rollups it is built on (kept by triggers) no longer
+    equal their base tables → flag them for a full rebuild (sunshine.rollup_state, with the
+    reason) and log a REBUILD entry of each in sunshine.change_log, so the view is stale and
+    the next refresh (source-change sensor or schedule) rebuilds them from the base tables,
+    instead of every refresh failing the same check. Returns the rollups flagged."""
+    with conn.transaction():
+        flagged = [r[0] for r in conn.execute(sql_text("checks/request_rollup_rebuild.sql"), {
+            "rollups": list(view.rollups), "reason": f"{check}: {reason}",
+            "writer": f"sunshine check {check}"}).fetchall()]
+    for rollup in flagged:
+        log.warning("%s does not reconcile (%s): %s flagged for a rebuild from the base tables",
+                    view.name, reason, rollup)
+    return flagged
 
 
 def reconciliation_failures(conn: psycopg.Connection, views: Sequence[ViewSpec]) -> list[str]:

@@ -3,7 +3,8 @@ that owns the database, and a site writer holds SELECT / INSERT / UPDATE / DELET
 site's tables and nothing on schema sunshine. Its writes still reach the change log and the
 donor rollup (the trigger functions are SECURITY DEFINER), its temporary tables cannot stand
 in for the site's inside the triggers (fixed search_path, pg_temp last), and it cannot pass
-for the importer by claiming the importer's writer tag."""
+for the importer by claiming the importer's writer tag. A rollup found wrong by its
+reconciliation is rebuilt from the base tables by the next refresh, which follows by itself."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.checks import reconciliation_failures
+from sunshine_pipeline.checks import ERROR, check_reconciles, reconciliation_failures
 from sunshine_pipeline.imports.catalog import SITE_TABLES
 from sunshine_pipeline.imports.loader import IMPORTER_WRITER, import_batch
 from sunshine_pipeline.resources import connect
+from sunshine_pipeline.schedules import stale_views
+from sunshine_pipeline.sensors import changed_base_tables, current_snapshot
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
 from tests.test_rollup import RECOMPUTED, ROLLUP
@@ -206,3 +209,37 @@ def test_a_writer_cannot_pass_for_the_importer(site, roles) -> None:
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         writer.execute("UPDATE sunshine.import_batch SET writer_xid = pg_current_xact_id() "
                        "WHERE batch_id = %s", [batch])
+
+
+def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(small_batch, db_url) -> None:
+    with connect(db_url, autocommit=True) as conn:
+        import_batch(conn, small_batch)
+        for view in VIEWS:
+            materialize_view(conn, view)
+        with connect(db_url) as watcher:
+            since = current_snapshot(watcher)
+        donor = a_donor(conn)
+        # The rollup falsified (as a redirected trigger left it) and published by a refresh.
+        conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
+                     "+ 5000000 WHERE entity_id = %s", [donor])
+        assert materialize_view(conn, DONORS, force=True).mode == "swapped"
+
+        outcome = check_reconciles(conn, DONORS)
+        assert (outcome.passed, outcome.severity) == (False, ERROR)
+        assert "donor_totals flagged for a rebuild from the base tables" in outcome.description
+        state = conn.execute("SELECT needs_rebuild, rebuild_reason FROM sunshine.rollup_state "
+                             "WHERE rollup = 'donor_totals'").fetchone()
+        assert state[0] and state[1].startswith("top_donors_mv_matches_source_totals: ")
+        # A refresh follows: the source-change sensor hears of it, the schedule finds it stale.
+        with connect(db_url) as sensor:
+            assert changed_base_tables(sensor, since)[1] == {"Transactions": 0}
+        assert DONORS in stale_views(conn)
+
+        result = materialize_view(conn, DONORS)
+        assert (result.mode, result.swapped_views) == ("swapped", (FRONT_CARD.name,))
+        assert rollup_is_exact(conn)
+        assert check_reconciles(conn, DONORS).passed
+        assert conn.execute("SELECT NOT needs_rebuild AND rebuilt_at > flagged_at "
+                            "FROM sunshine.rollup_state WHERE rollup = 'donor_totals'"
+                            ).fetchone()[0]
+        assert DONORS not in stale_views(conn)

@@ -48,6 +48,7 @@ rebuilds, in dependency order, so two swaps cannot deadlock.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ from psycopg import sql
 
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import ViewSpec, downstream_views
+
+log = logging.getLogger(__name__)
 
 MODES = ("created", "concurrent", "swapped", "skipped")
 SWAP_SCHEMA = "sunshine_next"
@@ -147,7 +150,9 @@ def last_refresh(conn: psycopg.Connection, name: str) -> tuple | None:
 
 
 def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
-    """True when the view is missing, never refreshed by us, or an input changed since."""
+    """True when the view is missing, never refreshed by us, or an input changed since (a
+    rollup it reads counts as an input: a REBUILD entry of it in the change log, written when
+    its reconciliation found it wrong, makes the view stale)."""
     if not view_exists(conn, view.name):
         return True
     last = last_refresh(conn, view.name)
@@ -157,7 +162,7 @@ def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
         "SELECT EXISTS (SELECT FROM sunshine.change_log WHERE relation = ANY(%s) "
         "AND xid >= pg_snapshot_xmin(%s::pg_snapshot) "
         "AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot))",
-        [list(view.deps), last[0], last[0]]).fetchone()[0]
+        [[*view.deps, *view.rollups], last[0], last[0]]).fetchone()[0]
 
 
 def definition_current(conn: psycopg.Connection, view: ViewSpec) -> bool:
@@ -180,10 +185,16 @@ def _live_schema(conn: psycopg.Connection) -> str:
 
 
 def _prepare_rollups(conn: psycopg.Connection, view: ViewSpec) -> None:
-    """Bring the rollup tables the view reads up to date (a full rebuild only when flagged)."""
+    """Bring the rollup tables the view reads up to date (a full rebuild only when flagged,
+    logged with the reason it was flagged for)."""
     for rollup in view.rollups:
-        conn.execute(sql.SQL("SELECT {}()").format(
-            sql.Identifier("sunshine", f"refresh_{rollup}")))
+        reason = conn.execute("SELECT rebuild_reason FROM sunshine.rollup_state "
+                              "WHERE rollup = %s AND needs_rebuild", [rollup]).fetchone()
+        rebuilt = conn.execute(sql.SQL("SELECT {}()").format(
+            sql.Identifier("sunshine", f"refresh_{rollup}"))).fetchone()[0]
+        if rebuilt:
+            log.info("rebuilt %s from the base tables for %s (flagged: %s)", rollup, view.name,
+                     reason[0] if reason and reason[0] else "first build")
 
 
 def _build(conn: psycopg.Connection, view: ViewSpec, schema: str,

@@ -590,3 +590,29 @@ def test_a_bare_quote_in_an_unmapped_file_is_quarantined_not_merged(
     assert conn.execute("SELECT row_number, raw_value FROM sunshine.quarantine "
                         "ORDER BY row_number").fetchall() == [(3, '2,5" screen'),
                                                               (4, '3,7" tablet')]
+
+
+def test_a_quoted_field_past_the_bounds_rejects_the_file(
+        conn: psycopg.Connection, tmp_path: Path) -> None:
+    """A quoted field that closes into a well-formed record only after more lines than a
+    field may span is an overlong memo or a quote left open: which cannot be told, so the
+    file is rejected with its line and nothing of the batch lands (COPY took it whole)."""
+    import_batch(conn, BAD_BATCHES / "_base")
+    before = checksums(conn)
+    header = ("TransactionID,CommitteeID,TransactionTypeID,TransactionDate,Amount,NameID,"
+              "SubjectCommitteeID,IsForBenefit,Memo,Deleted\n")
+    memo = "\n".join(f"line {i}" for i in range(1_200))
+    batch = write_batch(tmp_path / "long", {"Transactions.csv": (
+        header + "2201,1,10,2024-03-01,10.00,101,,,good,0\n"
+        f'2202,1,10,2024-03-01,10.00,101,,,"{memo}",0\n'
+        "2203,1,10,2024-03-01,10.00,101,,,good,0\n")})
+    with pytest.raises(BatchRejected) as rejected:
+        import_batch(conn, batch)
+    message = ("Transactions.csv: line 3: a quoted field keeps its record of 10 fields open "
+               "for 1,200 lines (10,927 bytes), more than a field may span (1,000 lines, "
+               "64 KiB): a memo that long and a quote left open cannot be told apart, so "
+               "nothing of the batch landed")
+    assert (str(rejected.value), rejected.value.file) == (message, "Transactions.csv")
+    assert checksums(conn) == before
+    assert conn.execute("SELECT error FROM sunshine.import_batch ORDER BY batch_id DESC "
+                        "LIMIT 1").fetchone() == (message,)

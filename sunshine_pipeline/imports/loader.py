@@ -21,7 +21,10 @@ holds that lock was left by a process that died, and is marked 'abandoned'. Per 
    byte), is rolled back to a savepoint and streamed again record by record, read strictly:
    each record COPY cannot take, and each line that starts no well-formed record, is staged
    as a structural problem (reason with its physical line, raw text) and reading goes on
-   at the next line, so one bad record or quote never blocks or swallows the good ones.
+   at the next line, so one bad record or quote never blocks or swallows the good ones. A
+   quoted field that closes into a well-formed record only past those bounds (an overlong
+   memo, or a quote left open: they cannot be told apart) rejects the batch with file and
+   line.
    Every physical line is in exactly one record: records read = landed + unchanged +
    quarantined. Whitespace around a value of any type but text is ignored (WHITESPACE).
 3. One pass converts every value and checks it against the live column (NOT NULL, length)
@@ -491,9 +494,12 @@ _QUOTED = r'"[^"]*(?:""[^"]*)*"'
 _FIELD = rf'(?:{_QUOTED}|[^",\r\n]*)'
 _INSIDE = r'[^"]*(?:""[^"]*)*'  # text inside an open quoted field
 _WHOLE = re.compile(rf"{_FIELD}(?:,{_FIELD})*")  # a record on one line
-_OPENED = re.compile(rf'(?:{_FIELD},)*"{_INSIDE}')  # a line that ends inside a quoted field
-_CLOSED = re.compile(rf'{_INSIDE}"(?:,{_FIELD})*')  # a line that closes it and ends the record
-_REOPENED = re.compile(rf'{_INSIDE}"(?:,{_FIELD})*,"{_INSIDE}')  # ... and opens another
+# A line that ends inside a quoted field (group 1: its opening quote); one that closes it
+# (group 1: the text before the closing quote) and ends the record, or opens another
+# (group 2: its opening quote).
+_OPENED = re.compile(rf'(?:{_FIELD},)*(")' + _INSIDE)
+_CLOSED = re.compile(rf'({_INSIDE})"(?:,{_FIELD})*')
+_REOPENED = re.compile(rf'({_INSIDE})"(?:,{_FIELD})*,(")' + _INSIDE)
 _STILL_INSIDE = re.compile(_INSIDE)  # a line wholly inside the open field
 
 
@@ -508,35 +514,56 @@ def _strict_record(lines: _Lines, line: str, width: int
     `line` is taken (a bare or unbalanced quote must not swallow the lines after it; those
     read ahead are handed back), its text the raw value. A quoted field may span lines only
     if it closes into a record of `width` fields within QUOTED_MAX_LINES lines and
-    QUOTED_MAX_BYTES characters."""
+    QUOTED_MAX_BYTES characters. One that does so only further on (within CSV_FIELD_LIMIT)
+    is an overlong memo or an unbalanced quote, which cannot be told apart: _Undecided."""
     body = _body(line)
     if '"' not in body:
         return body.split(",") if body else [], body, 1, None
     if _WHOLE.fullmatch(body):
         return _csv_fields(body), body, 1, None
-    if not _OPENED.fullmatch(body):
+    if not (opened := _OPENED.fullmatch(body)):
         return None, body, 1, ("malformed quoting (a quote inside an unquoted field or text "
                                "after a closing quote)")
-    taken, size = [line], len(line)
-    while len(taken) < QUOTED_MAX_LINES and size <= QUOTED_MAX_BYTES:
+    # Where the open field's quote is (bytes into the record, line of the record), measured
+    # as _QuoteScan measures a quoted field: from its opening quote to its closing one.
+    taken, size = [line], _bytes(line)
+    open_at, open_line, overlong = _bytes(body[:opened.start(1)]), 0, False
+    while size - open_at <= CSV_FIELD_LIMIT:
         more = lines.readline()
         if not more:
             break
         taken.append(more)
-        size += len(more)
-        rest = _body(more)
-        if _CLOSED.fullmatch(rest):
-            text = "".join(taken)
-            fields = _csv_fields(_body(text))
-            if len(fields) == width:
-                return fields, _body(text), len(taken), None
-            break
-        if not (_STILL_INSIDE.fullmatch(rest) or _REOPENED.fullmatch(rest)):
+        rest, at = _body(more), size
+        size += _bytes(more)
+        closed = _CLOSED.fullmatch(rest)
+        match = closed or _REOPENED.fullmatch(rest)
+        if match:
+            close_at = at + _bytes(rest[:match.end(1)])
+            overlong |= (close_at - open_at > QUOTED_MAX_BYTES
+                         or len(taken) - 1 - open_line > QUOTED_MAX_LINES)
+        if closed:
+            text = _body("".join(taken))
+            try:
+                fields = _csv_fields(text)
+            except csv.Error:  # a field longer than CSV_FIELD_LIMIT
+                break
+            if len(fields) != width:
+                break
+            if overlong:
+                raise _Undecided(len(taken), size)
+            return fields, text, len(taken), None
+        if match:
+            open_at, open_line = at + _bytes(rest[:match.start(2)]), len(taken) - 1
+        elif not _STILL_INSIDE.fullmatch(rest):
             break
     lines.push(taken[1:])
     return None, body, 1, (f"unclosed quote (no record of {width} fields ends within "
                            f"{QUOTED_MAX_LINES:,} lines and {QUOTED_MAX_BYTES >> 10} KiB)")
 
+
+
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogateescape"))
 
 
 def _csv_fields(text: str) -> list[str]:
@@ -667,6 +694,15 @@ class _QuoteScan:
 
 class _Misread(Exception):
     """The quote scan found what COPY may have read otherwise than RFC 4180."""
+
+
+class _Undecided(Exception):
+    """A quoted field closes into a well-formed record, but only past the bounds a field may
+    span: (lines, bytes) of that record."""
+
+    def __init__(self, lines: int, size: int):
+        self.lines, self.size = lines, size
+        super().__init__(lines, size)
 
 
 # --- one file ---------------------------------------------------------------------------------
@@ -836,6 +872,14 @@ class _FileLoader:
                         fields, text, taken, malformed = _strict_record(lines, line, width)
                     except csv.Error as exc:  # a field longer than CSV_FIELD_LIMIT
                         fields, text, taken, malformed = None, _body(line), 1, f"not CSV ({exc})"
+                    except _Undecided as undecided:
+                        raise BatchRejected(self.file, (
+                            f"line {at}: a quoted field keeps its record of {width} "
+                            f"fields open for {undecided.lines:,} lines "
+                            f"({undecided.size:,} bytes), more than a field may span "
+                            f"({QUOTED_MAX_LINES:,} lines, {QUOTED_MAX_BYTES >> 10} KiB): a "
+                            "memo that long and a quote left open cannot be told apart, so "
+                            "nothing of the batch landed")) from None
                     line_number += taken
                     problem = ((f"{malformed} at line {at}", None, _shown(text)) if malformed
                                else _structural_problem(fields, headers, text, at))

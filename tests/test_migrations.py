@@ -149,9 +149,12 @@ def test_a_release_0_1_database_with_data_is_upgraded(
         if _server_version(conn) < 160000:
             pytest.skip("release 0.1 needed PostgreSQL 16 (pg_input_is_valid)")
         create_release_0_1_database(conn)
-        # This release's importer stands in for release 0.1's below, and it records its
-        # transaction in import_batch.writer_xid (0003 adds the column IF NOT EXISTS).
+        # This release's importer and refresh stand in for release 0.1's below, and they use
+        # the columns 0003 adds (IF NOT EXISTS, in this order): the writer's transaction,
+        # and why a rollup was flagged for a rebuild.
         conn.execute("ALTER TABLE sunshine.import_batch ADD COLUMN writer_xid xid8")
+        conn.execute("ALTER TABLE sunshine.rollup_state ADD COLUMN flagged_at timestamptz, "
+                     "ADD COLUMN rebuild_reason text, ADD COLUMN base_table text")
         conn.commit()
     # Release 0.1 at work: an import (one contribution missing, one amount different) and
     # every view built, with nothing touching its schema.

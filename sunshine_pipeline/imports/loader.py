@@ -514,7 +514,7 @@ def _strict_record(lines: _Lines, line: str, width: int
     `line` is taken (a bare or unbalanced quote must not swallow the lines after it; those
     read ahead are handed back), its text the raw value. A quoted field may span lines only
     if it closes into a record of `width` fields within QUOTED_MAX_LINES lines and
-    QUOTED_MAX_BYTES characters. One that does so only further on (within CSV_FIELD_LIMIT)
+    QUOTED_MAX_BYTES bytes. One that does so only further on (within CSV_FIELD_LIMIT)
     is an overlong memo or an unbalanced quote, which cannot be told apart: _Undecided."""
     body = _body(line)
     if '"' not in body:
@@ -561,7 +561,6 @@ def _strict_record(lines: _Lines, line: str, width: int
                            f"{QUOTED_MAX_LINES:,} lines and {QUOTED_MAX_BYTES >> 10} KiB)")
 
 
-
 def _bytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogateescape"))
 
@@ -582,8 +581,9 @@ def _lenient_fields(text: str) -> list[str]:
 
 # --- the quote scan: is COPY's reading of the file the RFC 4180 one? ---------------------------
 
-# A quoted field may span lines (mdb-export keeps a memo's line breaks), within these bounds;
-# one that runs on further is taken for an unbalanced quote.
+# A quoted field may span lines (mdb-export keeps a memo's line breaks), within these bounds
+# (from its opening quote to its closing one); past them it is an unbalanced quote, or, when
+# it still closes into a well-formed record, undecidable (the batch is rejected).
 QUOTED_MAX_BYTES = 64 << 10
 QUOTED_MAX_LINES = 1_000
 _QUOTE, _NEWLINE, _COMMA, _RETURN = ord('"'), ord("\n"), ord(","), ord("\r")

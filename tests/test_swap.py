@@ -22,10 +22,12 @@ from sunshine_pipeline import sqlfiles
 from sunshine_pipeline.checks import reconciliation_failures
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.status import status_exit_code, view_status
+from sunshine_pipeline.views import refresh
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, downstream_views
 from sunshine_pipeline.views.refresh import (
     SwapNotPermitted,
     SwapRefused,
+    SwapTimedOut,
     definition_current,
     materialize_view,
 )
@@ -229,6 +231,20 @@ def test_a_slow_reader_of_one_view_never_stalls_the_front_card(
     assert outcome["result"].mode == "swapped"
     assert outcome["result"].swapped_views == (FRONT_CARD.name,)
     assert live_schema_objects(wconn, "sunshine_next") == []
+
+
+def test_a_reader_that_outlasts_the_swaps_patience_fails_it_cleanly(
+        small_batch, db_url, wconn, monkeypatch) -> None:
+    load(wconn, small_batch)
+    before = view_rows(wconn, DONORS.name)
+    monkeypatch.setattr(refresh, "SWAP_WAIT_S", 0.5)
+    with connect(db_url, autocommit=False) as slow:
+        slow.execute("SELECT count(*) FROM top_donors_mv").fetchone()
+        with pytest.raises(SwapTimedOut, match=r"top_donors_mv was in use for more than 0\.5 s"):
+            materialize_view(wconn, DONORS, force=True)
+    assert view_rows(wconn, DONORS.name) == before
+    assert live_schema_objects(wconn, "sunshine_next") == []
+    assert materialize_view(wconn, DONORS, force=True).mode == "swapped"
 
 
 def owner_of(conn: psycopg.Connection, name: str) -> str:

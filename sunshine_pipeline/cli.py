@@ -426,29 +426,59 @@ def _interrupt(signo: int, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _connection_error(exc: Exception) -> str | None:
-    """One line for a database that cannot be reached or was lost (None: not such an error)."""
+def _connection_error(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached or was lost, found in the exception or
+    what caused it (Dagster's storage wraps its own), naming the server without its password;
+    None when it is no such error."""
     import psycopg
 
-    if isinstance(exc, psycopg.OperationalError):
-        url = os.environ.get("SUNSHINE_DATABASE_URL")
-        server = (resources.describe_server(url) if url
-                  else f"the embedded server under {resources.sunshine_home()}")
-        what = "the warehouse"
+    try:
+        import psycopg2
+        import sqlalchemy.exc
+
+        storage_errors: tuple[type, ...] = (sqlalchemy.exc.OperationalError,
+                                            psycopg2.OperationalError)
+    except ImportError:
+        storage_errors = ()
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 20:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    for error in seen:
+        if isinstance(error, psycopg.OperationalError):
+            url = os.environ.get("SUNSHINE_DATABASE_URL")
+            server = (resources.describe_server(url) if url
+                      else f"the embedded server under {resources.sunshine_home()}")
+            what = "the warehouse"
+            break
+        if storage_errors and isinstance(error, storage_errors):
+            error = getattr(error, "orig", None) or error
+            url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
+            server = resources.describe_server(url) if url else "the embedded server"
+            what = "Dagster's storage"
+            break
     else:
-        try:
-            import psycopg2
-            import sqlalchemy.exc
-        except ImportError:
-            return None
-        if not isinstance(exc, sqlalchemy.exc.OperationalError | psycopg2.OperationalError):
-            return None
-        exc = getattr(exc, "orig", None) or exc
-        url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
-        server = resources.describe_server(url) if url else "the embedded server"
-        what = "Dagster's storage"
-    detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        return None
+    detail = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
     return f"error: cannot use {what} at {server}: {detail}"
+
+
+class _OneRetryLine(logging.Filter):
+    """dagster-postgres logs each retry of an unreachable storage with the whole error (five
+    lines, six times): one short line instead, the error itself follows when it gives up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Retrying failed database connection"):
+            return True
+        if self.said:
+            return False
+        self.said = True
+        record.msg, record.args = "Dagster's storage does not answer; retrying", None
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -456,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
     warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
     logging.basicConfig(level=logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_OneRetryLine())
     from sunshine_pipeline.migrations import MigrationError
 
     # Both signals unwind the same way; Dagster restores SIGINT's handler for both after a run.

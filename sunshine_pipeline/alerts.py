@@ -9,8 +9,8 @@ incidents are the sensor's cursor):
 - `run:<job>`: the latest finished run of a job failed (the next successful one clears it);
 - `check:<asset>:<check>`: the latest result of a blocking (ERROR) check failed
   (sunshine.check_result);
-- `view:<view>`: a view past its freshness window, neither refreshed nor confirmed current
-  within SUNSHINE_VIEW_SLA_HOURS (status.py's "overdue");
+- `view:<view>`: a view late: an input change has waited unread for longer than
+  SUNSHINE_VIEW_SLA_HOURS (status.py's "overdue"; a view with no new input is never late);
 - `batch:<id>`: an import rejected or failed, with no batch landed after it.
 
 Each message names the asset or batch and what failed, and links to the run or asset in the
@@ -30,7 +30,7 @@ import psycopg
 
 from sunshine_pipeline.jobs import audit_sources_job, ingest_batch_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource
-from sunshine_pipeline.status import failing_blocking_checks, view_status
+from sunshine_pipeline.status import failed_batches, failing_blocking_checks, view_status
 
 ALERT_TICK_SECONDS = 60
 WATCHED_JOBS = (ingest_batch_job.name, refresh_views_job.name, audit_sources_job.name)
@@ -104,26 +104,20 @@ def view_incidents(conn: psycopg.Connection) -> list[Incident]:
     out = []
     for s in view_status(conn):
         if s.exists and s.overdue:
-            when = s.verified_at.isoformat(timespec="seconds") if s.verified_at else "never"
+            since = (s.waiting_since.isoformat(timespec="seconds") if s.waiting_since
+                     else "its first refresh")
             out.append(Incident(
-                f"view:{s.view}", f"{s.view} is past its freshness window",
-                f"{s.view} was last refreshed or confirmed current at {when}, longer ago than "
-                f"SUNSHINE_VIEW_SLA_HOURS allows.\n{ui_url()}/assets/{s.view}"))
+                f"view:{s.view}", f"{s.view} is late",
+                f"An input of {s.view} changed at {since} and the view has not been refreshed "
+                f"since, longer than SUNSHINE_VIEW_SLA_HOURS allows.\n{ui_url()}/assets/{s.view}"))
     return out
 
 
 def batch_incidents(conn: psycopg.Connection) -> list[Incident]:
-    if conn.execute("SELECT to_regclass('sunshine.import_batch')").fetchone()[0] is None:
-        return []
-    rows = conn.execute(
-        "SELECT b.batch_id, b.path, b.outcome, b.error FROM sunshine.import_batch AS b "
-        "WHERE b.outcome IN ('rejected', 'failed') AND NOT EXISTS (SELECT FROM "
-        "sunshine.import_batch AS l WHERE l.outcome = 'landed' AND l.batch_id > b.batch_id) "
-        "ORDER BY b.batch_id").fetchall()
     return [Incident(f"batch:{batch_id}", f"batch {batch_id} {outcome}: {path}",
                      f"The import of {path} was {outcome}: {_first_line(error) or 'no reason'}"
                      "; nothing of it was written.")
-            for batch_id, path, outcome, error in rows]
+            for batch_id, path, outcome, error, _ in failed_batches(conn)]
 
 
 def incidents(instance: dg.DagsterInstance, conn: psycopg.Connection) -> dict[str, Incident]:

@@ -8,7 +8,12 @@ import dagster as dg
 from sunshine_pipeline.checks import build_checks
 from sunshine_pipeline.history import build_prune_history_schedule, prune_history_job
 from sunshine_pipeline.imports.assets import build_import_assets, landing_specs
-from sunshine_pipeline.jobs import audit_sources_job, ingest_batch_job, refresh_views_job
+from sunshine_pipeline.jobs import (
+    audit_sources_job,
+    force_refresh_views_job,
+    ingest_batch_job,
+    refresh_views_job,
+)
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.runs import build_run_reaper_sensor, install_execution_fixes
 from sunshine_pipeline.schedules import build_schedules
@@ -23,7 +28,8 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
     return dg.Definitions(
         assets=[*landing_specs(), build_import_assets(), *build_view_assets()],
         asset_checks=build_checks(),
-        jobs=[refresh_views_job, ingest_batch_job, audit_sources_job, prune_history_job],
+        jobs=[refresh_views_job, force_refresh_views_job, ingest_batch_job, audit_sources_job,
+              prune_history_job],
         sensors=[*build_sensors(), build_run_reaper_sensor()],
         schedules=[*build_schedules(), build_prune_history_schedule()],
         resources={"warehouse": warehouse or WarehouseResource()},

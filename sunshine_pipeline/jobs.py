@@ -1,4 +1,4 @@
-"""Jobs: refresh the views; import a landing batch and refresh what it feeds.
+"""Jobs: refresh the views (when their inputs changed, or forced); import a landing batch.
 
 Both run every step in one process (in_process_executor): the steps are SQL statements that
 PostgreSQL executes one after another anyway, and a process per step would cost a Python
@@ -10,7 +10,7 @@ import dagster as dg
 
 from sunshine_pipeline.checks import AUDIT_TAG, INCREMENTAL_CHECKS
 from sunshine_pipeline.imports.assets import IMPORTS_GROUP
-from sunshine_pipeline.views.assets import VIEWS_GROUP
+from sunshine_pipeline.views.assets import FORCE_TAG, VIEWS_GROUP
 
 # Runs carrying this tag are limited to one at a time (dagster.yaml tag_concurrency_limits).
 REFRESH_TAGS = {"sunshine/refresh": "views"}
@@ -24,10 +24,22 @@ refresh_views_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+force_refresh_views_job = dg.define_asset_job(
+    "force_refresh_views_job",
+    selection=dg.AssetSelection.groups(VIEWS_GROUP),
+    description="Rebuild the dashboard views in dependency order even when no input changed "
+    "(the UI's way to force a refresh; `sunshine refresh --all` does the same).",
+    tags={**REFRESH_TAGS, FORCE_TAG: "true"},
+    executor_def=dg.in_process_executor,
+)
+
+# The landing sensor selects a batch's tables only (views_after_import_sensor refreshes the
+# views in a run of their own); `sunshine demo` selects the views too.
 ingest_batch_job = dg.define_asset_job(
     "ingest_batch_job",
     selection=dg.AssetSelection.groups(IMPORTS_GROUP, VIEWS_GROUP),
-    description="Import a landing batch, then materialize the views downstream of it.",
+    description="Import a landing batch into the base tables (and, when selected, "
+    "materialize the views downstream).",
     tags=REFRESH_TAGS,
     executor_def=dg.in_process_executor,
 )

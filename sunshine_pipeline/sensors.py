@@ -4,22 +4,25 @@
 holding CSV files or one Access file as the SOS delivers it (imports/access.py). It is ready
 once it holds `_READY` (written last, optionally a sha256sum manifest), holds no symbolic
 link, and its files have not changed for `SUNSHINE_LANDING_SETTLE_SECONDS`
-(imports/landing.py); until then each tick reports why it waits. Each ready batch becomes one
-`ingest_batch_job` run that imports the tables it holds and then materializes the views
-downstream of them; one that cannot be read yet (an Access file without mdbtools installed)
-is reported, and tried again, on each tick. The cursor records each requested batch with
-its files' signature (names, sizes, modification times), so a batch imports once across
-daemon restarts; `batch:<name>` run keys are the backstop. A batch whose run failed is
-reported on each tick and requested again once its files change (a file fixed in place, or
-one that changed during the import); a batch holding no known file is looked at again once
-its files change too.
+(imports/landing.py); until then each tick reports why it waits. Each ready batch becomes
+one `ingest_batch_job` run that imports the tables it holds; one that cannot be read yet (an
+Access file without mdbtools installed) is reported, and tried again, on each tick. The
+cursor records each requested batch with its files' signature (names, sizes, modification
+times), so a batch imports once across daemon restarts; `batch:<name>` run keys are the
+backstop. A batch whose run failed is reported on each tick and requested again once its
+files change (a file fixed in place, or one that changed during the import); a batch
+holding no known file is looked at again once its files change too.
+
+`views_after_import_sensor`: when an ingest run succeeds, one `refresh_views_job` run
+materializes the views downstream of the tables it changed (tagged with the batch). The
+import and the refresh are two runs so that a rejected batch fails its own run only: the
+views were not touched and keep their health in the UI.
 
 `source_change_sensor`: the site's tools also write the base tables directly. Statement
 triggers log every write in `sunshine.change_log` within the writing transaction, so a
 rolled-back write leaves nothing. The cursor is a `pg_snapshot`: a tick asks for the entries
 not visible in it, and requests one `refresh_views_job` run of exactly the views downstream
-of those tables. Imports made by a Dagster run are left to that run, which refreshes the
-views downstream of them itself.
+of those tables. Imports made by a Dagster run are left to views_after_import_sensor.
 """
 
 from __future__ import annotations
@@ -45,15 +48,21 @@ from sunshine_pipeline.views.catalog import BASE_TABLES, downstream_views
 IGNORED = "ignored:"
 # Names the landing batch of a run; the landing sensor finds failed batches by it.
 BATCH_TAG = "sunshine/batch"
-# change_log writers (LIKE patterns) whose writes are refreshed by the run that made them: the
-# import asset of ingest_batch_job. `sunshine import` (the CLI) refreshes nothing, so its
-# writes count as external.
+# Names the batch whose import a refresh run follows (views_after_import_sensor).
+AFTER_BATCH_TAG = "sunshine/after_batch"
+# Import metadata counting rows written: a table with none of them changed nothing.
+WRITTEN = ("inserted", "updated", "flipped_to_deleted", "synthesized_committees")
+# change_log writers (LIKE patterns) whose writes are refreshed for them: the import asset of
+# ingest_batch_job (views_after_import_sensor, or the run itself when it selects views).
+# `sunshine import` (the CLI) refreshes nothing, so its writes count as external.
 OWN_WRITERS = ("dagster run %",)
 # How often each sensor looks. A landing batch is what a person waits for (a 1% batch should
 # be on the dashboard within a minute), and a look is one directory listing. Direct writes by
 # the site's tools are refreshed within half a minute; a look is one indexed query.
 LANDING_TICK_SECONDS = 10
 SOURCE_CHANGE_TICK_SECONDS = 30
+# An import's views follow it within seconds (one look at the run's events).
+AFTER_IMPORT_TICK_SECONDS = 5
 
 
 def batch_tables(batch: Path) -> list[str]:
@@ -70,14 +79,14 @@ def batch_tables(batch: Path) -> list[str]:
 
 def batch_run_request(batch: Path, tables: list[str], retry: str | None = None
                       ) -> dg.RunRequest:
-    """One ingest run: import `tables` from `batch`, then the views downstream of them.
-    `retry`: the files' signature when a failed batch is tried again after it changed."""
-    views = downstream_views(set(tables))
+    """One ingest run: import `tables` from `batch` (views_after_import_sensor then
+    refreshes the views downstream of what changed). `retry`: the files' signature when a
+    failed batch is tried again after it changed."""
     return dg.RunRequest(
         run_key=f"batch:{batch.name}" + (f"@{retry[:12]}" if retry else ""),
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}},
         tags={**REFRESH_TAGS, BATCH_TAG: batch.name},
-        asset_selection=[dg.AssetKey(t) for t in tables] + [dg.AssetKey(v.name) for v in views],
+        asset_selection=[dg.AssetKey(t) for t in tables],
     )
 
 
@@ -229,7 +238,50 @@ def source_change_sensor(context: dg.SensorEvaluationContext,
     )
 
 
+def changed_tables(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    """Base tables an ingest run changed: its materializations that wrote a row."""
+    changed = set()
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.asset_materialization
+        if materialization is None:
+            continue
+        metadata = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+        if any(metadata.get(k) for k in WRITTEN):
+            changed.add(materialization.asset_key.path[-1])
+    return changed
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_batch_job],
+    request_job=refresh_views_job,
+    minimum_interval_seconds=AFTER_IMPORT_TICK_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="A successful ingest_batch_job run → one refresh_views_job run of exactly "
+    "the views downstream of the base tables it changed.",
+)
+def views_after_import_sensor(context: dg.RunStatusSensorContext
+                              ) -> dg.RunRequest | dg.SkipReason:
+    """Refresh what an import changed, in a run of its own: a rejected batch fails its
+    import run alone, and the views keep their health."""
+    run = context.dagster_run
+    selected = run.asset_selection or set()
+    tables = changed_tables(context.instance, run.run_id)
+    views = [v for v in downstream_views(tables) if dg.AssetKey(v.name) not in selected]
+    batch = run.tags.get(BATCH_TAG, run.run_id)
+    if not views:
+        return dg.SkipReason(f"run {run.run_id} (batch {batch}) changed no table a view "
+                             "reads, or refreshed its views itself")
+    return dg.RunRequest(
+        run_key=f"after:{run.run_id}",
+        tags={**REFRESH_TAGS, AFTER_BATCH_TAG: batch},
+        asset_selection=[dg.AssetKey(v.name) for v in views],
+    )
+
+
 def build_sensors() -> list[dg.SensorDefinition]:
     from sunshine_pipeline.alerts import alert_sensor  # alerts read the jobs this module feeds
+    from sunshine_pipeline.views.freshness import view_freshness_sensor
 
-    return [landing_batch_sensor, source_change_sensor, alert_sensor]
+    return [landing_batch_sensor, views_after_import_sensor, source_change_sensor,
+            view_freshness_sensor, alert_sensor]

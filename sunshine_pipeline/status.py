@@ -1,7 +1,10 @@
 """`sunshine status`: one line per view, read from the warehouse alone (no Dagster storage),
 so it can serve as a health check: a view that is missing, stale (an input changed since its
-refresh), overdue (not refreshed or confirmed within the SLA) or failing (the latest run of one
-of its ERROR checks failed, per sunshine.check_result) makes it unhealthy. A definition
+refresh), overdue (an input change has waited unread for longer than the SLA: the freshness
+rule of views/freshness.py; a view whose inputs did not change is never overdue) or failing
+(the latest run of one of its ERROR checks failed, per sunshine.check_result) makes it
+unhealthy. Below the table: the landing batches whose latest import was rejected or failed
+with no batch landed after it. A definition
 that is not current yet (its SQL file changed; the next materialization swaps it in) is shown
 but is not a failure. Above the table, the schema line: the latest migration the database
 has and any still pending (the next import or refresh applies them, or `sunshine migrate`).
@@ -19,6 +22,7 @@ from sunshine_pipeline import migrations
 from sunshine_pipeline.checks import view_sla
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import VIEWS
+from sunshine_pipeline.views.freshness import is_late, stale_since
 from sunshine_pipeline.views.refresh import is_stale, view_exists
 
 
@@ -31,18 +35,19 @@ class ViewStatus:
     refreshed_at: datetime | None  # last real refresh (created, concurrent, swapped)
     verified_at: datetime | None  # last materialization of any mode
     stale: bool
-    overdue: bool
+    overdue: bool  # an input change waited unread longer than the SLA
     definition_current: bool
     failing_checks: tuple[str, ...] = ()
+    waiting_since: datetime | None = None  # the oldest input change not read yet
 
     @property
     def state(self) -> str:
         if not self.exists:
             return "missing"
-        if self.stale:
-            return "stale"
         if self.overdue:
             return "overdue"
+        if self.stale:
+            return "stale"
         if self.failing_checks:
             return "failing"
         return "fresh"
@@ -87,6 +92,23 @@ def failing_blocking_checks(conn: psycopg.Connection, asset: str | None = None
                         {"asset": asset}).fetchall()
 
 
+def failed_batches(conn: psycopg.Connection
+                   ) -> list[tuple[int, str, str, str | None, datetime | None]]:
+    """(batch id, path, outcome, error, finished at) of each import rejected or failed with
+    no batch landed after it."""
+    if conn.execute("SELECT to_regclass('sunshine.import_batch')").fetchone()[0] is None:
+        return []
+    return conn.execute(sql_text("status/failed_batches.sql")).fetchall()
+
+
+def format_failed_batches(rows: list[tuple[int, str, str, str | None, datetime | None]]
+                          ) -> str:
+    """One line per failed batch, its reason's first line; '' when there is none."""
+    return "\n".join(
+        f"batch {batch_id} {outcome}: {path}: {(error or 'no reason').splitlines()[0]}"
+        for batch_id, path, outcome, error, _ in rows)
+
+
 def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[ViewStatus]:
     """The state of every declared view, in dependency order."""
     sla = view_sla() if sla is None else sla
@@ -94,14 +116,14 @@ def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[
     for view in VIEWS:
         exists = view_exists(conn, view.name)
         last = conn.execute(
-            "SELECT row_count, refreshed_at, verified_at, definition_hash, "
-            "extract(epoch FROM clock_timestamp() - verified_at)::float8 "
+            "SELECT row_count, refreshed_at, verified_at, definition_hash, clock_timestamp() "
             "FROM sunshine.view_last_refresh WHERE view_name = %s", [view.name]).fetchone()
         size = conn.execute(
             "SELECT pg_total_relation_size(to_regclass(format('%%I', %s::text)))",
             [view.name]).fetchone()[0] if exists else None
-        row_count, refreshed_at, verified_at, definition_hash, age_s = last or (
+        row_count, refreshed_at, verified_at, definition_hash, now = last or (
             None, None, None, None, None)
+        since = stale_since(conn, view) if exists and last else None
         statuses.append(ViewStatus(
             view=view.name,
             exists=exists,
@@ -110,7 +132,8 @@ def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[
             refreshed_at=refreshed_at,
             verified_at=verified_at,
             stale=exists and is_stale(conn, view),
-            overdue=exists and (age_s is None or age_s > sla.total_seconds()),
+            overdue=exists and (now is None or is_late(since, now, sla)),
+            waiting_since=since,
             definition_current=definition_hash == sql_hash(view.sql_file),
             failing_checks=tuple(c for _, c, _, _ in failing_blocking_checks(conn, view.name)),
         ))

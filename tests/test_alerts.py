@@ -134,21 +134,31 @@ def test_a_failed_run_and_its_rejected_batch_then_a_good_one(
             "sunshine: resolved: ingest_batch_job failed (batch bad)"]
 
 
-def test_views_past_their_freshness_window_and_no_url_no_message(
+def test_views_late_with_their_inputs_and_no_url_no_message(
         receiver: Receiver, setting, warehouse: WarehouseResource,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    conn, _ = setting
     with dg.instance_for_test() as instance:
         defs = build_definitions(warehouse)
         cursor = tick(alert_sensor, instance, defs, warehouse, None).cursor
         monkeypatch.setenv("SUNSHINE_VIEW_SLA_HOURS", "0.0001")  # 0.36 s
         time.sleep(0.5)
         cursor = tick(alert_sensor, instance, defs, warehouse, cursor).cursor
-        titles = sorted(t for t, _ in receiver.take())
-        assert titles == sorted(f"sunshine: {v.name} is past its freshness window"
-                                for v in VIEWS)
+        assert receiver.take() == []  # quiet views are current, however old their refresh
+
+        conn.execute("UPDATE \"Transactions\" SET memo = memo || ' ' WHERE transaction_id = "
+                     "(SELECT min(transaction_id) FROM \"Transactions\")")
+        time.sleep(0.5)
+        cursor = tick(alert_sensor, instance, defs, warehouse, cursor).cursor
+        # The views reading Transactions are late; those below them are current with their
+        # (late) inputs: one incident per root cause.
+        late = sorted(v.name for v in VIEWS if "Transactions" in v.deps)
+        told = dict(receiver.take())
+        assert sorted(told) == [f"sunshine: {name} is late" for name in late]
+        assert "changed at " in told[f"sunshine: {late[0]} is late"]
         monkeypatch.setenv("SUNSHINE_VIEW_SLA_HOURS", "2")
         cursor = tick(alert_sensor, instance, defs, warehouse, cursor).cursor
-        assert len(receiver.take()) == len(VIEWS)  # each one resolved, once
+        assert len(receiver.take()) == len(late)  # each one resolved, once
 
         monkeypatch.delenv("SUNSHINE_ALERT_URL")
         monkeypatch.setenv("SUNSHINE_VIEW_SLA_HOURS", "0.0001")

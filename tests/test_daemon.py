@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL
 
-from sunshine_pipeline.sensors import BATCH_TAG
+from sunshine_pipeline.sensors import AFTER_BATCH_TAG, BATCH_TAG
 from tests.conftest import _create_database, _drop_database
 from tests.oracle import expected_views
 from tests.test_oracle import write_handmade_batch
@@ -103,9 +103,13 @@ def test_daemon_imports_a_dropped_batch_and_refreshes_the_views(
 
         deadline = time.monotonic() + DEADLINE_S
         runs: list[dg.DagsterRun] = []
+        follow: list[dg.DagsterRun] = []
         while time.monotonic() < deadline and process.poll() is None:
             runs = instance.get_runs(filters=dg.RunsFilter(tags={BATCH_TAG: drop.name}))
-            if runs and runs[0].is_finished:
+            follow = instance.get_runs(filters=dg.RunsFilter(tags={AFTER_BATCH_TAG: drop.name}))
+            if runs and runs[0].status == dg.DagsterRunStatus.FAILURE:
+                break
+            if follow and follow[0].is_finished:
                 break
             time.sleep(2)
         output = log_path.read_text(errors="replace")[-6000:]
@@ -116,6 +120,12 @@ def test_daemon_imports_a_dropped_batch_and_refreshes_the_views(
         assert run.job_name == "ingest_batch_job"
         assert run.tags["dagster/run_key"] == f"batch:{drop.name}"
         assert run.tags["dagster/sensor_name"] == "landing_batch_sensor"
+        assert follow, f"no refresh after the import within {DEADLINE_S}s:\n{output}"
+        (refresh,) = follow
+        assert refresh.status == dg.DagsterRunStatus.SUCCESS, f"{refresh.status}:\n{output}"
+        assert refresh.job_name == "refresh_views_job"
+        assert refresh.tags["dagster/sensor_name"] == "views_after_import_sensor"
+        assert refresh.tags["dagster/run_key"] == f"after:{run.run_id}"
 
         ledger = conn.execute("SELECT batch_id, path, outcome, counts, error "
                               "FROM sunshine.import_batch ORDER BY batch_id").fetchall()
@@ -123,9 +133,11 @@ def test_daemon_imports_a_dropped_batch_and_refreshes_the_views(
             f"import ledger: {ledger}")
         refreshed = conn.execute(
             "SELECT count(DISTINCT view_name) FROM sunshine.view_refresh WHERE run_id = %s",
-            [run.run_id]).fetchone()[0]
+            [refresh.run_id]).fetchone()[0]
         assert refreshed == 9
-        assert instance.get_runs(filters=dg.RunsFilter(job_name="refresh_views_job")) == []
+        # The import's writes are the import's refresh's: the source-change sensor left them.
+        assert [r.run_id for r in instance.get_runs(
+            filters=dg.RunsFilter(job_name="refresh_views_job"))] == [refresh.run_id]
         output = log_path.read_text(errors="replace")
         assert "Error occurred during the execution" not in output
         assert "Sensor daemon caught an error" not in output

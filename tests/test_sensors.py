@@ -19,14 +19,17 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline.definitions import build_definitions
+from sunshine_pipeline.imports.assets import REJECTED_TAG
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.jobs import REFRESH_TAGS
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sensors import (
+    AFTER_BATCH_TAG,
     BATCH_TAG,
     landing_batch_sensor,
     source_change_sensor,
+    views_after_import_sensor,
 )
 from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
 from tests.test_oracle import write_handmade_batch
@@ -68,6 +71,31 @@ def execute(defs: dg.Definitions, job_name: str, request: dg.RunRequest,
         raise_on_error=False)
 
 
+def after_import(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult):
+    """What views_after_import_sensor asks for once the ingest run `result` succeeded."""
+    (record,) = instance.get_records_for_run(
+        result.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS).records
+    context = dg.build_run_status_sensor_context(
+        sensor_name="views_after_import_sensor", dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_event=record.event_log_entry.dagster_event)
+    return views_after_import_sensor(context)
+
+
+def ingest_and_follow(defs: dg.Definitions, request: dg.RunRequest,
+                      instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """The ingest run, then the refresh run views_after_import_sensor requests for it."""
+    ingest = execute(defs, "ingest_batch_job", request, instance)
+    assert ingest.success
+    follow = after_import(instance, ingest)
+    assert isinstance(follow, dg.RunRequest), follow
+    assert follow.tags == {**REFRESH_TAGS, AFTER_BATCH_TAG: request.tags[BATCH_TAG]}
+    assert follow.run_key == f"after:{ingest.run_id}"
+    refresh = execute(defs, "refresh_views_job", follow, instance)
+    assert refresh.success
+    return refresh
+
+
 def batches(cursor: str) -> list[str]:
     """The batch names the landing sensor's cursor records."""
     return sorted(json.loads(cursor)["batches"])
@@ -101,12 +129,16 @@ def defs(warehouse: WarehouseResource, instance: dg.DagsterInstance) -> dg.Defin
 
 def test_definitions_hold_the_sensors_running(defs) -> None:
     sensors = {s.name: s for s in defs.get_repository_def().sensor_defs}
-    assert sorted(sensors) == ["alert_sensor", "landing_batch_sensor", "source_change_sensor"]
+    assert {"alert_sensor", "landing_batch_sensor", "source_change_sensor",
+            "views_after_import_sensor", "view_freshness_sensor"} <= set(sensors)
     for sensor in sensors.values():
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["landing_batch_sensor"].minimum_interval_seconds == 10
+    assert sensors["views_after_import_sensor"].minimum_interval_seconds == 5
     assert sensors["source_change_sensor"].minimum_interval_seconds == 30
+    assert sensors["view_freshness_sensor"].minimum_interval_seconds == 60
     assert sensors["landing_batch_sensor"].job_name == "ingest_batch_job"
+    assert sensors["views_after_import_sensor"].job_name == "refresh_views_job"
     assert sensors["source_change_sensor"].job_name == "refresh_views_job"
     assert sensors["alert_sensor"].minimum_interval_seconds == 60
     dg.Definitions.validate_loadable(defs)
@@ -139,10 +171,11 @@ def test_one_batch_is_requested_once_across_repeats_and_restarts(
         "batch_dir": str(batch)}}}}
     assert request.tags == {**REFRESH_TAGS, BATCH_TAG: "batch-001",
                             "dagster/sensor_name": "landing_batch_sensor"}
-    assert request.asset_selection == [dg.AssetKey(t) for t in batch_tables(batch)] + [
-        dg.AssetKey(v.name) for v in VIEWS]
+    assert request.asset_selection == [dg.AssetKey(t) for t in batch_tables(batch)]
     assert batches(data.cursor) == ["batch-001"]
-    assert execute(defs, "ingest_batch_job", request, instance).success
+    refresh = ingest_and_follow(defs, request, instance)
+    assert {e.asset_key for e in refresh.get_asset_materialization_events()} == {
+        dg.AssetKey(v.name) for v in VIEWS}
     assert soi_total(conn) == soi_rows(conn) > 0
 
     repeat = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
@@ -160,7 +193,7 @@ def test_batch_selects_only_its_tables_and_the_views_downstream(
         landing, instance, defs, warehouse, conn) -> None:
     base = make_ready(write_handmade_batch(landing / "base"))
     data = tick(landing_batch_sensor, instance, defs, warehouse, None)
-    assert execute(defs, "ingest_batch_job", data.run_requests[0], instance).success
+    ingest_and_follow(defs, data.run_requests[0], instance)
     before = soi_total(conn)
     soi = landing / "soi-only"
     soi.mkdir()
@@ -171,14 +204,23 @@ def test_batch_selects_only_its_tables_and_the_views_downstream(
 
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     (request,) = data.run_requests
-    assert request.asset_selection == [dg.AssetKey("candidate_soi"),
-                                       dg.AssetKey("dashboard_aggregations")]
+    assert request.asset_selection == [dg.AssetKey("candidate_soi")]
     assert batches(data.cursor) == ["base", "soi-only"]
-    result = execute(defs, "ingest_batch_job", request, instance)
-    assert result.success
-    assert {e.asset_key for e in result.get_asset_materialization_events()} == set(
-        request.asset_selection)
+    refresh = ingest_and_follow(defs, request, instance)
+    assert {e.asset_key for e in refresh.get_asset_materialization_events()} == {
+        dg.AssetKey("dashboard_aggregations")}
     assert soi_total(conn) == before + 1 == soi_rows(conn)
+
+    # The same batch content again, under a new name: nothing changes, nothing to refresh.
+    again = landing / "soi-again"
+    shutil.copytree(soi, again)
+    data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
+    (request,) = data.run_requests
+    ingest = execute(defs, "ingest_batch_job", request, instance)
+    assert ingest.success
+    skipped = after_import(instance, ingest)
+    assert isinstance(skipped, dg.SkipReason)
+    assert "changed no table a view reads" in skipped.skip_message
 
 
 def test_half_copied_batch_waits_for_ready(landing, instance, defs, warehouse) -> None:
@@ -218,6 +260,22 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
     (request,) = data.run_requests
     result = execute(defs, "ingest_batch_job", request, instance)
     assert not result.success
+    # The import's step fails with the reason as its headline; the run is tagged with it; no
+    # view was part of the run (its health is untouched) and the files are recorded.
+    reason = "Transactions.csv: required column TransactionID is missing from the header"
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description == (
+        f"Batch bad rejected, nothing imported: {reason}")
+    assert instance.get_run_by_id(result.run_id).tags[REJECTED_TAG] == reason
+    assert {k.path[-1] for k in instance.get_run_by_id(result.run_id).asset_selection} == set(
+        batch_tables(bad))
+    observed = {e.asset_observation_data.asset_observation.asset_key.to_user_string():
+                e.asset_observation_data.asset_observation.metadata
+                for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
+    assert sorted(observed) == sorted(f"landing/{s.stem}" for s in SOURCES
+                                      if (bad / s.file).exists())
+    assert observed["landing/Transactions"]["outcome"].value == (
+        f"rejected, nothing imported: {reason}")
 
     for cursor in (data.cursor, data.cursor):
         again = tick(landing_batch_sensor, instance, defs, warehouse, cursor)

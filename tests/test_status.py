@@ -49,7 +49,14 @@ def test_every_view_is_fresh_after_a_clean_load(loaded) -> None:
 
 def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
     conn = loaded
+    # A change three hours old that dashboard_aggregations has not read: overdue (past the
+    # 2 h SLA); a change just now that top_donors_mv has not read: stale; a view refreshed
+    # three hours ago whose inputs did not change since: fresh.
     conn.execute("DELETE FROM candidate_soi WHERE id = (SELECT min(id) FROM candidate_soi)")
+    conn.execute("UPDATE sunshine.change_log SET changed_at = now() - interval '3 hours' "
+                 "WHERE relation = 'candidate_soi'")
+    conn.execute('UPDATE "EntityTypes" SET name = name WHERE entity_type_id = '
+                 '(SELECT min(entity_type_id) FROM "EntityTypes")')
     conn.execute("UPDATE sunshine.view_refresh SET finished_at = now() - interval '3 hours' "
                  "WHERE view_name = 'ie_benefit_breakdown'")
     conn.execute("DROP MATERIALIZED VIEW mv_dashboard_top_ie_committees")
@@ -62,8 +69,8 @@ def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
                  "WHERE view_name = 'mv_dashboard_recent_expenditures'")
     statuses = {s.view: s for s in view_status(conn)}
     assert {name: s.state for name, s in statuses.items() if s.state != "fresh"} == {
-        "dashboard_aggregations": "stale",
-        "ie_benefit_breakdown": "overdue",
+        "dashboard_aggregations": "overdue",
+        "top_donors_mv": "stale",
         "mv_dashboard_top_ie_committees": "missing",
         "mv_dashboard_support_oppose": "failing",
     }
@@ -72,6 +79,8 @@ def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
     assert not statuses["mv_dashboard_recent_expenditures"].definition_current
     assert statuses["mv_dashboard_recent_expenditures"].healthy
     assert statuses["mv_dashboard_top_ie_committees"].row_count is None
+    assert statuses["dashboard_aggregations"].waiting_since is not None
+    assert statuses["ie_benefit_breakdown"].healthy
     assert status_exit_code(list(statuses.values())) == 1
     text = format_status(list(statuses.values()))
     assert "mv_dashboard_support_oppose_matches_ie_summary" in text

@@ -2,23 +2,45 @@
 
 The asset's code_version is the hash of its SQL file, so the UI shows a changed definition;
 materializing it then swaps the new version in (refresh.py), validated first by the
-reconciliation checks. Each view carries a time-window freshness policy (the SLA), and each
-materialization reports row count, size, duration, rows changed and the column schema.
+reconciliation checks. Each materialization says what happened (`mode`: created,
+concurrent, swapped, swapped with the view above it, or current: no input changed since
+its last refresh) and reports the row count, size, duration and column schema; `rows_changed`
+is given only where it is known (a concurrent refresh counts the rows it wrote), while a
+rebuild reports `rows_rebuilt`. Freshness is the `<view>_is_fresh` check (checks.py): a view
+whose inputs did not change is current however long ago it was refreshed.
 """
 
+import warnings
 
 import dagster as dg
 
-from sunshine_pipeline.checks import reconciliation_failures, view_sla
+from sunshine_pipeline.checks import reconciliation_failures
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.schema import ensure_schema
-from sunshine_pipeline.sqlfiles import sql_hash, sql_path
+from sunshine_pipeline.sqlfiles import sql_hash, sql_path, sql_text
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
 from sunshine_pipeline.views.refresh import materialize_view, view_columns
 
 VIEWS_GROUP = "views"
-# A run tagged sunshine/force=true refreshes views even when no input changed.
+# A run tagged sunshine/force=true refreshes views even when no input changed; so does a run
+# launched from the UI (Dagster tags it dagster/from_ui=true): a person who clicks
+# Materialize means "refresh now".
 FORCE_TAG = "sunshine/force"
+FROM_UI_TAG = "dagster/from_ui"
+
+
+def _code_references(view: ViewSpec) -> dg.CodeReferencesMetadataValue:
+    """The view's SQL file, linked from the UI. The classes are Dagster beta; their warning
+    (printed for every view on every code load) tells an operator nothing to act on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.CodeReferencesMetadataValue(code_references=[
+            dg.LocalFileCodeReference(file_path=str(sql_path(view.sql_file)))])
+
+
+def _size(size_bytes: int) -> str:
+    return (f"{size_bytes / 1e6:.1f} MB" if size_bytes >= 1e5
+            else f"{size_bytes / 1e3:.0f} kB")
 
 
 def build_view_asset(view: ViewSpec) -> dg.AssetsDefinition:
@@ -30,38 +52,58 @@ def build_view_asset(view: ViewSpec) -> dg.AssetsDefinition:
         group_name=VIEWS_GROUP,
         kinds={"postgres", "sql"},
         pool=f"view_{view.name}",
-        freshness_policy=dg.FreshnessPolicy.time_window(fail_window=view_sla()),
         metadata={
             "unique_key": ", ".join(view.unique_key),
             "dagster/table_name": view.name,
-            "dagster/code_references": dg.CodeReferencesMetadataValue(code_references=[
-                dg.LocalFileCodeReference(file_path=str(sql_path(view.sql_file)))]),
+            "dagster/code_references": _code_references(view),
         },
     )
     def _view(context: dg.AssetExecutionContext,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
-        force = context.run.tags.get(FORCE_TAG) == "true"
+        force = "true" in (context.run.tags.get(FORCE_TAG), context.run.tags.get(FROM_UI_TAG))
         with warehouse.connection() as conn:
             ensure_schema(conn)
-            result = materialize_view(conn, view, force=force, run_id=context.run.run_id,
-                                      validate=reconciliation_failures)
+            # A view below a view swapped earlier in this run was rebuilt in that swap's
+            # transaction: done already, even when forced (no second rebuild).
+            rebuilt = conn.execute(sql_text("status/rebuilt_in_run.sql"), {
+                "view": view.name, "run_id": context.run.run_id}).fetchone()
+            result = None if rebuilt else materialize_view(
+                conn, view, force=force, run_id=context.run.run_id,
+                validate=reconciliation_failures)
             columns = view_columns(conn, view.name)
-        context.log.info("%s: %s, %s rows (%s changed) in %.2fs", view.name, result.mode,
-                         result.row_count, result.rows_changed, result.duration_s)
-        metadata = {
-            "dagster/row_count": result.row_count,
+            size, last = conn.execute(
+                "SELECT pg_total_relation_size(to_regclass(format('%%I', %s::text))), "
+                "(SELECT refreshed_at FROM sunshine.view_last_refresh WHERE view_name = %s)",
+                [view.name, view.name]).fetchone()
+        metadata: dict = {
             "dagster/column_schema": dg.TableSchema(
                 columns=[dg.TableColumn(name, type_) for name, type_ in columns]),
-            "mode": result.mode,
-            "rows_changed": result.rows_changed,
-            "size_bytes": result.size_bytes,
-            "duration_s": round(result.duration_s, 4),
-            "refreshed_at": dg.MetadataValue.timestamp(result.finished_at),
-            "source_watermark": result.source_watermark or 0,
-            "definition_hash": result.definition_hash,
+            "size": _size(size),
         }
-        if result.swapped_views:
-            metadata["rebuilt_with_it"] = ", ".join(result.swapped_views)
+        if last is not None:
+            metadata["refreshed_at"] = dg.MetadataValue.timestamp(last)
+        if result is None:
+            parent, rows, _ = rebuilt
+            metadata |= {"mode": f"swapped with {parent}", "dagster/row_count": rows,
+                         "rows_rebuilt": rows}
+            context.log.info("%s: rebuilt with %s in this run, %s rows", view.name, parent,
+                             rows)
+        elif result.mode == "skipped":
+            metadata |= {"mode": "current: no input changed since its last refresh",
+                         "dagster/row_count": result.row_count}
+            context.log.info("%s: current, no input changed since its last refresh",
+                             view.name)
+        else:
+            metadata |= {"mode": result.mode, "dagster/row_count": result.row_count,
+                         "duration_s": round(result.duration_s, 3)}
+            if result.mode == "concurrent":
+                metadata["rows_changed"] = result.rows_changed
+            else:
+                metadata["rows_rebuilt"] = result.row_count
+            if result.swapped_views:
+                metadata["rebuilt_with_it"] = ", ".join(result.swapped_views)
+            context.log.info("%s: %s, %s rows in %.2fs", view.name, result.mode,
+                             result.row_count, result.duration_s)
         return dg.MaterializeResult(metadata=metadata)
 
     return _view

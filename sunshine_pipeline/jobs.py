@@ -12,7 +12,7 @@ from sunshine_pipeline.checks import AUDIT_TAG, INCREMENTAL_CHECKS
 from sunshine_pipeline.imports.assets import IMPORTS_GROUP
 from sunshine_pipeline.views.assets import FORCE_TAG, VIEWS_GROUP
 
-# Runs carrying this tag are limited to one at a time (dagster.yaml tag_concurrency_limits).
+# Marks the runs that refresh views (the run queue takes one run at a time: dagster.yaml).
 REFRESH_TAGS = {"sunshine/refresh": "views"}
 
 refresh_views_job = dg.define_asset_job(

@@ -272,9 +272,9 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
     observed = {e.asset_observation_data.asset_observation.asset_key.to_user_string():
                 e.asset_observation_data.asset_observation.metadata
                 for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
-    assert sorted(observed) == sorted(f"landing/{s.stem}" for s in SOURCES
+    assert sorted(observed) == sorted(f"landing/{s.file}" for s in SOURCES
                                       if (bad / s.file).exists())
-    assert observed["landing/Transactions"]["outcome"].value == (
+    assert observed["landing/Transactions.csv"]["outcome"].value == (
         f"rejected, nothing imported: {reason}")
 
     for cursor in (data.cursor, data.cursor):

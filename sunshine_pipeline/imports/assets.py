@@ -44,7 +44,9 @@ _TAG_LENGTH = 200
 
 
 def landing_key(source: SourceFile) -> dg.AssetKey:
-    return dg.AssetKey(["landing", source.stem])
+    """`landing/<File>.csv`: named by the file, so the graph does not show two nodes labelled
+    alike (the file and the table it feeds)."""
+    return dg.AssetKey(["landing", source.file])
 
 
 class ImportConfig(dg.Config):

@@ -85,7 +85,7 @@ def quarantine_table(rows: list[QuarantinedRow], total: int) -> str:
 
 def file_metadata(result: BatchResult, file: FileResult | None, table: str) -> dict:
     """Materialization metadata of one base table after importing `result`."""
-    metadata: dict = {"batch_id": result.batch_id or 0, "outcome": result.outcome,
+    metadata: dict = {"batch": f"batch {result.batch_id}", "outcome": result.outcome,
                       "batch_path": dg.MetadataValue.path(result.path),
                       "dagster/table_name": table}
     if file is None:

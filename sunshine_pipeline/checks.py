@@ -83,6 +83,10 @@ from sunshine_pipeline.views.refresh import definition_current, is_stale, view_e
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 log = logging.getLogger(__name__)
 
+# A rollup rebuilt because its view failed its reconciliation is not rebuilt again for the
+# same check within this long (request_rollup_rebuild).
+REBUILD_BACKOFF = "1 hour"
+
 DUPLICATE_SHARE_MAX = 0.15
 DUPLICATE_SHARE_JUMP = 0.05
 
@@ -296,6 +300,9 @@ def check_reconciles(conn: psycopg.Connection, view: ViewSpec) -> Outcome:
         if flagged:
             description += (f"; {', '.join(flagged)} flagged for a rebuild from the base "
                             "tables: the next refresh rebuilds it")
+        else:
+            description += (f"; {', '.join(view.rollups)} not rebuilt again: a rebuild this "
+                            f"check asked for within {REBUILD_BACKOFF} did not fix it")
     return Outcome(view.name, check, False, ERROR, description, metadata)
 
 
@@ -314,11 +321,13 @@ def request_rollup_rebuild(conn: psycopg.Connection, view: ViewSpec, check: str,
     equal their base tables → flag them for a full rebuild (sunshine.rollup_state, with the
     reason) and log a REBUILD entry of each in sunshine.change_log, so the view is stale and
     the next refresh (source-change sensor or schedule) rebuilds them from the base tables,
-    instead of every refresh failing the same check. Returns the rollups flagged."""
+    instead of every refresh failing the same check. Not again within REBUILD_BACKOFF of a
+    rebuild the same check asked for (that one did not fix it: the rollup is not the
+    culprit). Returns the rollups flagged."""
     with conn.transaction():
         flagged = [r[0] for r in conn.execute(sql_text("checks/request_rollup_rebuild.sql"), {
-            "rollups": list(view.rollups), "reason": f"{check}: {reason}",
-            "writer": f"sunshine check {check}"}).fetchall()]
+            "rollups": list(view.rollups), "reason": f"{check}: {reason}", "check": check,
+            "writer": f"sunshine check {check}", "backoff": REBUILD_BACKOFF}).fetchall()]
     for rollup in flagged:
         log.warning("%s does not reconcile (%s): %s flagged for a rebuild from the base tables",
                     view.name, reason, rollup)

@@ -243,3 +243,11 @@ def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(small_batch, db_url
                             "FROM sunshine.rollup_state WHERE rollup = 'donor_totals'"
                             ).fetchone()[0]
         assert DONORS not in stale_views(conn)
+        # Found wrong again right after the rebuild it asked for: the rollup is not rebuilt in
+        # a loop (the failing check says why).
+        conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
+                     "+ 1 WHERE entity_id = %s", [donor])
+        materialize_view(conn, DONORS, force=True)
+        again = check_reconciles(conn, DONORS)
+        assert not again.passed and "donor_totals not rebuilt again" in again.description
+        assert DONORS not in stale_views(conn)

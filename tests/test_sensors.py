@@ -276,6 +276,13 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
                                       if (bad / s.file).exists())
     assert observed["landing/Transactions.csv"]["outcome"].value == (
         f"rejected, nothing imported: {reason}")
+    # What the UI colours an asset by: the latest run that planned it. The import's tables
+    # were planned in the failed run; no view was.
+    records = {r.asset_entry.asset_key.to_user_string(): r.asset_entry
+               for r in instance.get_asset_records()}
+    assert records["Transactions"].last_run_id == result.run_id
+    assert [v.name for v in VIEWS
+            if v.name in records and records[v.name].last_run_id == result.run_id] == []
 
     for cursor in (data.cursor, data.cursor):
         again = tick(landing_batch_sensor, instance, defs, warehouse, cursor)

@@ -101,8 +101,12 @@ def _seen(cursor: str | None) -> dict[str, str | None]:
     return dict(data["batches"])
 
 
-def _cursor(seen: dict[str, str | None]) -> str:
-    return json.dumps({"batches": dict(sorted(seen.items()))})
+def _cursor(seen: dict[str, str | None], attention: dict[str, list[str]]) -> str:
+    """The cursor, led by the batches that need an operator (failed, refused) or are waiting:
+    the UI shows a sensor's cursor on its page and at the start of every tick's row, so a
+    failed batch is in sight without opening a tick."""
+    return json.dumps({**{k: v for k, v in attention.items() if v},
+                       "batches": dict(sorted(seen.items()))})
 
 
 def failed_batches(instance: dg.DagsterInstance, names: list[str]) -> dict[str, str]:
@@ -121,8 +125,9 @@ def failed_batches(instance: dg.DagsterInstance, names: list[str]) -> dict[str, 
     minimum_interval_seconds=LANDING_TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Landing folder → one ingest_batch_job run per new batch folder holding "
-    "_READY whose files have settled, importing its tables and refreshing the views "
-    "downstream of them.",
+    "_READY whose files have settled, importing its tables (views_after_import_sensor then "
+    "refreshes the views below them). The cursor starts with the batches that failed, were "
+    "refused or wait.",
 )
 def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Request each new ready batch once (again once a failed batch's files change); report
@@ -132,12 +137,14 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     seen = _seen(context.cursor)
     failed = failed_batches(context.instance, [b.name for b in folders if b.name in seen])
     runs, notes = [], []
+    attention: dict[str, list[str]] = {"failed": [], "refused": [], "waiting": []}
     for batch in folders:
         name = batch.name
         try:
             state = landing.readiness(batch, now, settle)
         except (LandingRefused, OSError) as exc:
             notes.append(f"batch {name} refused: {exc}")
+            attention["refused"].append(name)
             continue
         retry = None
         if name in seen:
@@ -148,15 +155,18 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
                 notes.append(f"batch {name} failed in run {failed[name]}; not retried until "
                              "its files change: fix them in place, drop the batch under a new "
                              "folder name, or re-execute the run")
+                attention["failed"].append(name)
                 continue
             if name not in failed and not (ignored and changed):
                 continue
             retry = state.signature if name in failed else None
         if not state.ready:
             notes.append(f"batch {name} waits: {state.waiting}")
+            attention["waiting"].append(name)
             continue
         if not state.files:
             notes.append(f"batch {name} waits: {landing.READY_FILE} is there, no file yet")
+            attention["waiting"].append(name)
             continue
         try:
             tables = batch_tables(batch)
@@ -172,7 +182,7 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
             seen[name] = IGNORED + state.signature
     for note in notes:
         context.log.warning(note)
-    cursor = _cursor(seen)
+    cursor = _cursor(seen, attention)
     if runs:
         return dg.SensorResult(run_requests=runs, cursor=cursor)
     return dg.SensorResult(

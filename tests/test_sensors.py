@@ -287,7 +287,8 @@ def test_failed_batch_is_reported_and_not_retried(landing, instance, defs, wareh
     for cursor in (data.cursor, data.cursor):
         again = tick(landing_batch_sensor, instance, defs, warehouse, cursor)
         assert again.run_requests == []
-        assert again.cursor == data.cursor
+        assert batches(again.cursor) == batches(data.cursor)
+        assert again.cursor.startswith('{"failed": ["bad"], "batches": ')  # in sight in the UI
         assert again.skip_message == (
             f"batch bad failed in run {result.run_id}; not retried until its files change: "
             "fix them in place, drop the batch under a new folder name, or re-execute the run")
@@ -333,6 +334,7 @@ def test_ready_before_its_files_waits(landing, instance, defs, warehouse) -> Non
         assert data.run_requests == []
         assert data.skip_message == "batch early waits: _READY is there, no file yet"
         assert batches(data.cursor) == []
+        assert json.loads(data.cursor)["waiting"] == ["early"]
     write_handmade_batch(early)
     data = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert [r.run_key for r in data.run_requests] == ["batch:early"]
@@ -421,6 +423,7 @@ def test_symbolic_links_are_refused(landing, instance, defs, warehouse, tmp_path
             "landing folder takes real folders only; batch linked refused: linked/Names.csv "
             "is a symbolic link; a landing batch takes regular files only")
         assert batches(data.cursor) == []
+        assert json.loads(data.cursor)["refused"] == ["folder-link", "linked"]
 
 
 # Direct writes to the base tables

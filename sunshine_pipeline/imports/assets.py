@@ -192,6 +192,7 @@ def build_import_assets() -> dg.AssetsDefinition:
             yield from landing_observations(batch, None, error)
             context.instance.add_run_tags(context.run.run_id,
                                           {REJECTED_TAG: str(exc)[:_TAG_LENGTH]})
+            context.log.error("Batch %s %s", batch.name, error)
             raise dg.Failure(description=f"Batch {batch.name} {error}",
                              metadata={"file": exc.file, "column": exc.column or "",
                                        "batch_path": dg.MetadataValue.path(str(batch))},

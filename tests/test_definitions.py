@@ -56,7 +56,7 @@ def test_asset_graph_matches_the_declaration() -> None:
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     views = {v.name for v in VIEWS}
     tables = {s.table for s in SOURCES}
-    landing = {f"landing/{s.stem}" for s in SOURCES}
+    landing = {f"landing/{s.file}" for s in SOURCES}
     assert keys == views | tables | landing
     assert tables == set(BASE_TABLES)
     for view in VIEWS:
@@ -64,7 +64,7 @@ def test_asset_graph_matches_the_declaration() -> None:
         assert parents == set(view.deps), view.name
     for source in SOURCES:
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(source.table)).parent_keys}
-        assert parents == {f"landing/{source.stem}"}
+        assert parents == {f"landing/{source.file}"}
 
 
 def test_views_are_declared_upstream_first() -> None:

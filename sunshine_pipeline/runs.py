@@ -18,10 +18,10 @@ on another host is never judged: its process cannot be seen from here.
 every job here uses (the CLI and the daemon's run workers alike): a step waiting for a pool
 slot was re-checked in a busy loop (the time to the next check is computed as min(0, ...),
 so never positive: 100% of a CPU while waiting), and a SIGTERM or SIGINT received while
-waiting was held until a step ran, so `timeout`, systemd's stop and a run termination from
-the UI did nothing. Patched, the wait sleeps until the next check (Dagster's own back-off, 1 s
-growing to 15 s), and an interrupt ends the wait within half a second: the run is marked
-failed and its pending claims dropped by Dagster's own clean-up.
+waiting was held until a step ran, so `timeout` and systemd's stop did nothing. Patched, the
+wait sleeps until the next check (Dagster's own back-off, 1 s growing to 15 s), and an
+interrupt ends the wait within half a second: the run is marked failed and its pending
+claims dropped by Dagster's own clean-up.
 """
 
 from __future__ import annotations

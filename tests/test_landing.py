@@ -36,7 +36,7 @@ def test_a_file_changing_during_the_import_fails_the_batch(tmp_path: Path,
     outcome, error = conn.execute(
         "SELECT outcome, error FROM sunshine.import_batch ORDER BY batch_id DESC LIMIT 1"
     ).fetchone()
-    assert outcome == "failed"
+    assert outcome == "rejected"
     assert error.startswith("Names.csv: changed while the batch was being imported")
 
     assert import_batch(conn, batch).outcome == "landed"  # settled: it imports

@@ -1611,8 +1611,11 @@ def import_batch(
                 _finish(conn, batch_id, "landed", result.counts(), None)
         except Exception as exc:
             conn.rollback()
+            # Refused as it is (a file changed under it, a field that cannot be read): the
+            # batch was rejected; anything else is a failure of the import itself.
+            outcome = "rejected" if isinstance(exc, BatchRejected) else "failed"
             with conn.transaction():
-                _finish(conn, batch_id, "failed", result.counts(), str(exc))
+                _finish(conn, batch_id, outcome, result.counts(), str(exc))
             raise
         if dry_run:
             with conn.transaction():

@@ -110,6 +110,8 @@ def _print_status(judged: set[str] | None = None) -> int:
     from sunshine_pipeline.adopt import adoption_needed
     from sunshine_pipeline.migrations import SchemaConflict
     from sunshine_pipeline.status import (
+        failed_batches,
+        format_failed_batches,
         format_status,
         schema_status,
         status_exit_code,
@@ -131,7 +133,10 @@ def _print_status(judged: set[str] | None = None) -> int:
         if schema.version is None:
             return 1
         statuses = view_status(conn)
+        failed = failed_batches(conn)
     print(format_status(statuses))
+    if failed:  # until a batch lands after them; the views' health is what the exit code says
+        print(f"\nbatches not imported:\n{format_failed_batches(failed)}")
     return status_exit_code([s for s in statuses if judged is None or s.view in judged])
 
 
@@ -162,10 +167,11 @@ class Interrupted(Exception):
     """A run this process executed was stopped by SIGTERM or SIGINT (and marked failed)."""
 
 
-def _execute(job, instance, **kwargs):
-    """Execute a job in this process as a CLI run: the runs of dead CLI processes are reaped
-    first (their pool slots would block this one), and the run is tagged with this process so
-    the reaper can tell when it dies. Raises Interrupted when a signal stopped it."""
+def _execute(job_name: str, instance, **kwargs):
+    """Execute a job in this process as a CLI run of the code location (runs.execute_cli_run:
+    it shows in the UI like the daemon's): the runs of dead CLI processes are reaped first
+    (their pool slots would block this one), and the run is tagged with this process so the
+    reaper can tell when it dies. Raises Interrupted when a signal stopped it."""
     from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG
 
     from sunshine_pipeline import runs
@@ -174,8 +180,7 @@ def _execute(job, instance, **kwargs):
         print(f"run {run_id}: its process is gone; marked failed and its pool slots freed",
               file=sys.stderr)
     tags = {**kwargs.pop("tags", {}), **runs.cli_run_tags()}
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
-                                    **kwargs)
+    result = runs.execute_cli_run(instance, job_name, tags=tags, **kwargs)
     if not result.success:
         run = instance.get_run_by_id(result.run_id)
         if run is not None and run.tags.get(RUN_FAILURE_REASON_TAG) == "UNEXPECTED_TERMINATION":
@@ -188,14 +193,12 @@ def _run_views(names: list[str] | None, *, force: bool) -> bool:
     import dagster as dg
 
     from sunshine_pipeline import deploy
-    from sunshine_pipeline.definitions import build_definitions
     from sunshine_pipeline.views.assets import FORCE_TAG
 
     instance = deploy.instance()
-    job = build_definitions().resolve_job_def("refresh_views_job")
     selection = [dg.AssetKey(n) for n in names] if names else None
     tags = {FORCE_TAG: "true"} if force else {}
-    result = _execute(job, instance, asset_selection=selection, tags=tags,
+    result = _execute("refresh_views_job", instance, asset_selection=selection, tags=tags,
                       run_config=QUIET_LOGS)
     return result.success
 
@@ -284,17 +287,16 @@ def cmd_adopt(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from sunshine_pipeline import deploy
-    from sunshine_pipeline.definitions import build_definitions
     from sunshine_pipeline.generate import generate_batch
+    from sunshine_pipeline.sensors import BATCH_TAG
 
     batch = resources.sunshine_home() / "demo" / f"batch-seed{args.seed}"
     print(f"generating {args.transactions:,} transactions into {batch} ...")
     generate_batch(batch, transactions=args.transactions, seed=args.seed)
     instance = deploy.instance()
-    job = build_definitions().resolve_job_def("ingest_batch_job")
     print("importing and materializing the nine views through Dagster ...")
     result = _execute(
-        job, instance,
+        "ingest_batch_job", instance, tags={BATCH_TAG: batch.name},
         run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}},
                     **QUIET_LOGS})
     _print_status()
@@ -313,7 +315,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
     target = (["-w", str(workspace)] if workspace.is_file()
               else ["-m", "sunshine_pipeline.definitions"])
     cmd = [sys.executable, "-m", "dagster", "dev", *target, "--port", str(args.port)]
-    child = subprocess.Popen(cmd, env=os.environ.copy())
+    # Run from DAGSTER_HOME, with this folder's paths made absolute: dagster dev warns that a
+    # dagster.yaml in its working folder "will not be used" (it is DAGSTER_HOME's copy that
+    # is), and that `dagster dev` is superseded by `dg dev` (not installed here): nothing an
+    # operator can act on.
+    dagster_home = str(Path(env["DAGSTER_HOME"]).resolve())
+    child_env = {**os.environ, "DAGSTER_HOME": dagster_home,
+                 "SUNSHINE_HOME": str(resources.sunshine_home()),
+                 "SUNSHINE_LANDING": str(resources.landing_dir()),
+                 "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded"}
+    child = subprocess.Popen(cmd, env=child_env, cwd=dagster_home)
     try:
         return child.wait()
     except KeyboardInterrupt:  # SIGTERM or Ctrl-C: stop dagster dev too, then exit

@@ -14,6 +14,12 @@ the slots still held by runs that ended a while ago (a dead run a person cancele
 the CLI calls it before each run, and `run_reaper_sensor` every 30 s in the daemon. A CLI run
 on another host is never judged: its process cannot be seen from here.
 
+`execute_cli_run` executes a job of the code location in the CLI's process as a run of that
+location: the run carries the location's origin (`sunshine_pipeline`, repository
+`__repository__`) and job snapshot, as a run the daemon launched does, so the UI lists it on
+the Overview timeline and under the location, and re-executes it without warning of another
+version. (`execute_in_process` makes a run with no origin.)
+
 `install_execution_fixes` patches two faults of Dagster 1.13's in-process executor, which
 every job here uses (the CLI and the daemon's run workers alike): a step waiting for a pool
 slot was re-checked in a busy loop (the time to the next check is computed as min(0, ...),
@@ -28,11 +34,18 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
+# The code location the workspace (workspace.yaml) loads, and its one repository.
+DEFINITIONS_MODULE = "sunshine_pipeline.definitions"
+LOCATION_NAME = "sunshine_pipeline"
+REPOSITORY_NAME = "__repository__"
 HOST_TAG = "sunshine/cli_host"
 PID_TAG = "sunshine/cli_pid"
 # "<boot id>:<start time in clock ticks since boot>" of the CLI process (Linux /proc), or ""
@@ -147,6 +160,42 @@ def _free_slots_of_ended_runs(instance: dg.DagsterInstance) -> None:
             storage.free_concurrency_slots_for_run(run.run_id)
     for run_id in held - known:  # the run was deleted: nothing can release its slots
         storage.free_concurrency_slots_for_run(run_id)
+
+
+def execute_cli_run(instance: dg.DagsterInstance, job_name: str, *,
+                    run_config: Mapping[str, Any] | None = None,
+                    tags: Mapping[str, str] | None = None,
+                    asset_selection: Sequence[dg.AssetKey] | None = None) -> Any:
+    """Execute `job_name` (or the `asset_selection` of it) here, as a run of the code location
+    (see the module docstring); returns Dagster's JobExecutionResult (`success`, `run_id`)."""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.execution.api import create_execution_plan, execute_run
+    from dagster._core.remote_origin import (
+        InProcessCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    cwd = os.getcwd()
+    repository = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs",
+                                                      working_directory=cwd)
+    job = repository.get_reconstructable_job(job_name)
+    selection = frozenset(asset_selection) if asset_selection else None
+    subset = job.get_subset(asset_selection=selection) if selection else job
+    config = dict(run_config or {})
+    plan = create_execution_plan(subset, run_config=config, instance_ref=instance.get_ref())
+    origin = RemoteJobOrigin(RemoteRepositoryOrigin(InProcessCodeLocationOrigin(
+        LoadableTargetOrigin(executable_path=sys.executable, module_name=DEFINITIONS_MODULE,
+                             working_directory=cwd), location_name=LOCATION_NAME),
+        REPOSITORY_NAME), job_name)
+    definition = job.get_definition()  # the whole job: the run's parent snapshot, as the UI's
+    run = instance.create_run_for_job(
+        job_def=definition, execution_plan=plan, run_config=config,
+        tags={**definition.run_tags, **(tags or {})},
+        asset_selection=set(selection) if selection else None,
+        remote_job_origin=origin, job_code_origin=subset.get_python_origin())
+    return execute_run(subset, run, instance)
 
 
 def build_run_reaper_sensor() -> dg.SensorDefinition:

@@ -137,7 +137,8 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     seen = _seen(context.cursor)
     failed = failed_batches(context.instance, [b.name for b in folders if b.name in seen])
     runs, notes = [], []
-    attention: dict[str, list[str]] = {"failed": [], "refused": [], "waiting": []}
+    attention: dict[str, list[str]] = {"failed": [], "refused": [], "unreadable": [],
+                                       "waiting": []}
     for batch in folders:
         name = batch.name
         try:
@@ -172,6 +173,7 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
             tables = batch_tables(batch)
         except BatchRejected as exc:
             notes.append(f"batch {name} cannot be read: {exc}; tried again on each tick")
+            attention["unreadable"].append(name)
             continue
         if tables:
             runs.append(batch_run_request(batch, tables, retry))
@@ -180,8 +182,14 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
             notes.append(f"batch {name} holds no known CSV file; ignored until its files "
                          "change")
             seen[name] = IGNORED + state.signature
+    # Each note is in every tick's skip reason; the log (the daemon's terminal) gets it only
+    # when its batch newly fails, is refused or waits, not every ten seconds.
+    before = json.loads(context.cursor) if context.cursor else {}
+    known = set() if isinstance(before, list) else {
+        name for key in attention for name in before.get(key, [])}
     for note in notes:
-        context.log.warning(note)
+        if note.split()[1] not in known:
+            context.log.warning(note)
     cursor = _cursor(seen, attention)
     if runs:
         return dg.SensorResult(run_requests=runs, cursor=cursor)

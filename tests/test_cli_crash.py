@@ -281,6 +281,29 @@ def test_refresh_of_one_view_is_judged_on_it_and_its_upstream(
     assert cli.main(["status"]) == 0
 
 
+def test_cli_runs_are_runs_of_the_code_location(
+        env: dict[str, str], instance: dg.DagsterInstance,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A `sunshine refresh` run carries the code location's origin (the UI lists it on the
+    timeline and under the location) and, for a subset, the whole job's snapshot as its
+    parent, as a run the daemon launches does (so re-execution does not warn)."""
+    assert cli.main(["refresh", "dashboard_aggregations"]) == 0
+    assert cli.main(["refresh", "--all"]) == 0
+    capsys.readouterr()
+    whole, subset = instance.get_runs(filters=dg.RunsFilter(job_name="refresh_views_job"),
+                                      limit=2)  # newest first
+    job = build_definitions().resolve_job_def("refresh_views_job")
+    for run in (subset, whole):
+        origin = run.remote_job_origin
+        assert origin is not None
+        assert origin.repository_origin.get_label() == "__repository__@sunshine_pipeline"
+        assert run.tags_for_storage()[".dagster/repository"] == "__repository__@sunshine_pipeline"
+        assert run.tags[runs.PID_TAG] == str(os.getpid())
+    assert subset.asset_selection == {dg.AssetKey("dashboard_aggregations")}
+    lineage = instance.get_job_snapshot(subset.job_snapshot_id).lineage_snapshot
+    assert lineage.parent_snapshot_id == whole.job_snapshot_id == job.get_job_snapshot_id()
+
+
 def test_an_unreachable_server_is_one_line_without_password(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> None:

@@ -14,7 +14,12 @@ from psycopg import sql
 
 from sunshine_pipeline.checks import Outcome, record
 from sunshine_pipeline.resources import connect
-from sunshine_pipeline.status import format_status, status_exit_code, view_status
+from sunshine_pipeline.status import (
+    failed_batches,
+    format_status,
+    status_exit_code,
+    view_status,
+)
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
 from tests.test_checks import load
@@ -131,3 +136,26 @@ def test_view_last_refresh_tells_a_real_refresh_from_a_skipped_one(loaded) -> No
             "mode, row_count, source_snapshot, definition_hash) SELECT view_name, started_at, "
             "finished_at, 0, 'dropped', 0, source_snapshot, definition_hash "
             "FROM sunshine.view_refresh LIMIT 1")
+
+
+def test_a_rejected_batch_is_listed_until_a_batch_lands_after_it(
+        loaded, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sunshine_pipeline import cli
+    from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+    from tests.test_oracle import write_handmade_batch
+
+    monkeypatch.setenv("SUNSHINE_DATABASE_URL", db_url)
+    bad = write_handmade_batch(tmp_path / "bad")
+    text = (bad / "Names.csv").read_text(encoding="utf-8")
+    (bad / "Names.csv").write_text(text.replace("NameID,", "NmID,", 1), encoding="utf-8")
+    with pytest.raises(BatchRejected):
+        import_batch(loaded, bad)
+    assert cli.main(["status"]) == 0  # the views are still healthy
+    out = capsys.readouterr().out
+    assert out.endswith(f"batches not imported:\nbatch {failed_batches(loaded)[0][0]} rejected: "
+                        f"{bad.resolve()}: Names.csv: required column NameID is missing from "
+                        "the header\n")
+    import_batch(loaded, write_handmade_batch(tmp_path / "good"))
+    cli.main(["status"])  # (its views are stale now: another batch landed)
+    assert "batches not imported" not in capsys.readouterr().out

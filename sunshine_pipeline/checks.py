@@ -62,6 +62,7 @@ annotation at definition time.)
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,7 +79,8 @@ from sunshine_pipeline.imports.loader import BITMAP_MAX_KEYS, IMPORTER_WRITER
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
-from sunshine_pipeline.views.refresh import definition_current, is_stale, view_exists
+from sunshine_pipeline.views.freshness import is_late, stale_since, view_sla
+from sunshine_pipeline.views.refresh import is_stale, view_exists
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 log = logging.getLogger(__name__)
@@ -103,11 +105,6 @@ RECONCILIATIONS: dict[str, str] = {
     "mv_dashboard_recent_expenditures": "mv_dashboard_recent_expenditures_is_latest_live_ie",
     "dashboard_aggregations": "dashboard_aggregations_matches_source_totals",
 }
-
-
-def view_sla() -> timedelta:
-    """How long a view may go without being refreshed or confirmed current."""
-    return timedelta(hours=float(os.environ.get("SUNSHINE_VIEW_SLA_HOURS", "2")))
 
 
 def row_count_tolerance() -> float:
@@ -167,6 +164,14 @@ def _missing(view: ViewSpec, check: str) -> Outcome:
 # --- view checks ------------------------------------------------------------------------
 
 
+def _condition(query: str) -> str:
+    """A `non_empty_when` query in words: its SQL file's opening comment, "True when <this>"."""
+    comment = " ".join(line.removeprefix("--").strip()
+                       for line in sql_text(f"checks/{query}.sql").splitlines()
+                       if line.startswith("--"))
+    return re.split(r"[:.]", comment.removeprefix("True when "), maxsplit=1)[0]
+
+
 def _expected_rows(view: ViewSpec) -> str:
     shape = view.shape
     parts = []
@@ -175,7 +180,7 @@ def _expected_rows(view: ViewSpec) -> str:
     if shape.at_most is not None:
         parts.append(f"at most {shape.at_most}")
     if shape.non_empty_when:
-        parts.append(f"at least 1 when {shape.non_empty_when}")
+        parts.append(f"at least 1 when {_condition(shape.non_empty_when)}")
     return ", ".join(parts) or "any"
 
 
@@ -197,7 +202,7 @@ def check_row_count(conn: psycopg.Connection, view: ViewSpec) -> Outcome:
             sql_text(f"checks/{shape.non_empty_when}.sql")).fetchone()[0]
         metadata["sources_hold_rows"] = bool(sources_hold_rows)
         if sources_hold_rows and rows == 0:
-            problems.append(f"empty although {shape.non_empty_when}")
+            problems.append(f"empty although {_condition(shape.non_empty_when)}")
     return Outcome(view.name, check, not problems, ERROR, "; ".join(problems), metadata)
 
 
@@ -225,34 +230,32 @@ def check_row_count_steady(conn: psycopg.Connection, view: ViewSpec,
 
 def check_fresh(conn: psycopg.Connection, view: ViewSpec,
                 sla: timedelta | None = None) -> Outcome:
-    """Not stale (no input changed since the last refresh) and confirmed within the SLA."""
+    """Current with its inputs: no input change has waited unread for longer than the SLA
+    (the freshness rule, views/freshness.py); a quiet view is fresh however old its refresh."""
     check = f"{view.name}_is_fresh"
     sla = view_sla() if sla is None else sla
     if not view_exists(conn, view.name):
         return _missing(view, check)
     row = conn.execute(
-        "SELECT refreshed_at, verified_at, source_watermark, "
-        "extract(epoch FROM clock_timestamp() - verified_at)::float8, "
-        "(SELECT max(change_id) FROM sunshine.change_log WHERE relation = ANY(%s)) "
-        "FROM sunshine.view_last_refresh WHERE view_name = %s",
-        [list(view.deps), view.name]).fetchone()
+        "SELECT refreshed_at, clock_timestamp() FROM sunshine.view_last_refresh "
+        "WHERE view_name = %s", [view.name]).fetchone()
     if row is None:
         return Outcome(view.name, check, False, ERROR, f"{view.name} has no recorded refresh",
-                       {"stale": True})
-    refreshed_at, verified_at, watermark, age_s, latest_input = row
-    stale = is_stale(conn, view)
-    metadata = {"stale": stale, "refreshed_at": refreshed_at, "verified_at": verified_at,
-                "age_minutes": round(age_s / 60, 1),
-                "sla_hours": sla.total_seconds() / 3600,
-                "source_watermark": watermark or 0, "latest_input_change": latest_input or 0,
-                "definition_current": definition_current(conn, view)}
-    problems = []
-    if stale:
-        problems.append("an input changed since its last refresh")
-    if age_s > sla.total_seconds():
-        problems.append(f"not refreshed or confirmed for {age_s / 3600:.1f} h "
-                        f"(SLA {metadata['sla_hours']:g} h)")
-    return Outcome(view.name, check, not problems, ERROR, "; ".join(problems), metadata)
+                       {"current": False})
+    refreshed_at, now = row
+    since = stale_since(conn, view)
+    metadata: dict[str, Any] = {"current": since is None, "refreshed_at": refreshed_at}
+    if since is None:
+        return Outcome(view.name, check, True, ERROR, "", metadata)
+    metadata["waiting_since"] = since
+    waited = (now - since).total_seconds() / 3600
+    if is_late(since, now, sla):
+        return Outcome(view.name, check, False, ERROR,
+                       f"an input changed {waited:.1f} h ago and {view.name} has not been "
+                       f"refreshed since (SLA {sla.total_seconds() / 3600:g} h)", metadata)
+    return Outcome(view.name, check, True, ERROR,
+                   f"an input changed {waited * 60:.0f} min ago, not read yet (within the "
+                   f"SLA of {sla.total_seconds() / 3600:g} h)", metadata)
 
 
 def _figures(conn: psycopg.Connection, check: str) -> list[tuple[str, Any, Any]]:
@@ -352,8 +355,9 @@ def view_checks(view: ViewSpec) -> dict[str, tuple[ViewCheck, str, bool]]:
             check_row_count_steady, "Warns when the row count moved by more than "
             "SUNSHINE_ROW_COUNT_TOLERANCE since the previous refresh.", False),
         f"{view.name}_is_fresh": (
-            check_fresh, "No input changed since the last refresh, and refreshed or confirmed "
-            "within SUNSHINE_VIEW_SLA_HOURS.", False),
+            check_fresh, "Current with its inputs: no input change has waited unread for "
+            "longer than SUNSHINE_VIEW_SLA_HOURS (a view whose inputs did not change is fresh).",
+            False),
         RECONCILIATIONS[view.name]: (
             check_reconciles, f"sql/checks/{RECONCILIATIONS[view.name]}.sql: the view's "
             "figures equal the same figures recomputed from its inputs. Blocking.", True),
@@ -612,7 +616,7 @@ def _duplicate_income_share_full(conn: psycopg.Connection, reason: str) -> Outco
     previous = _previous_figure(conn, "Transactions", DUPLICATE_CHECK, "duplicate_share")
     metadata: dict[str, Any] = {"income_rows": income, "duplicate_rows": duplicates,
                                 "duplicate_share": round(share, 6),
-                                "previous_share": previous if previous is not None else -1.0,
+                                **({"previous_share": previous} if previous is not None else {}),
                                 **_full_metadata(base, reason)}
     problems = []
     if share > DUPLICATE_SHARE_MAX:

@@ -1,10 +1,10 @@
 """Runs started by the command line: what a crash of one leaves behind, and waiting for a slot.
 
 `sunshine refresh` and `sunshine demo` execute their job in the CLI's own process
-(execute_in_process), so the daemon's run monitoring, which watches the run workers its
+(execute_cli_run, below), so the daemon's run monitoring, which watches the run workers its
 launcher started, never looks at them. A CLI killed with -9 (an out-of-memory kill, a reboot)
 left its run STARTED and its views' pool slots claimed for good: the next refresh of those
-views waited forever, and every daemon run queued behind it (tag_concurrency_limits).
+views waited forever, and every daemon run queued behind it (the run queue).
 
 Each CLI run is tagged with its process (`cli_run_tags`: host, pid, and the boot id plus the
 process's start time, so a pid reused by another process, or after a reboot, is not taken for

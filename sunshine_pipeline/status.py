@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 import psycopg
 
 from sunshine_pipeline import migrations
-from sunshine_pipeline.checks import view_sla
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import VIEWS
-from sunshine_pipeline.views.freshness import is_late, stale_since
+from sunshine_pipeline.views.freshness import is_late, stale_since, view_sla
 from sunshine_pipeline.views.refresh import is_stale, view_exists
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -194,21 +195,23 @@ def test_rows_deleted_from_a_source_make_its_views_stale_and_unreconciled(loaded
         '"Transactions" WHERE NOT deleted AND subject_committee_id IS NOT NULL '
         "ORDER BY transaction_id LIMIT 5)")
     summary, donors = VIEWS_BY_NAME["mv_committee_ie_summary"], VIEWS_BY_NAME["top_donors_mv"]
+    # Stale, but within the SLA: fresh, and it says a change waits.
     fresh = check_fresh(conn, summary)
-    assert not fresh.passed and fresh.metadata["stale"]
-    assert fresh.description == "an input changed since its last refresh"
+    assert fresh.passed and not fresh.metadata["current"]
+    assert fresh.description.startswith("an input changed 0 min ago, not read yet")
+    assert not check_fresh(conn, summary, sla=timedelta(0)).passed
     reconciled = check_reconciles(conn, summary)
     assert not reconciled.passed and reconciled.severity == dg.AssetCheckSeverity.WARN
     assert "expenditure_count is" in reconciled.description
     # Transactions feeds the donor view too (it is stale), but its totals still match.
-    assert not check_fresh(conn, donors).passed
+    assert not check_fresh(conn, donors).metadata["current"]
     assert check_reconciles(conn, donors).passed
 
     materialize_view(conn, summary)
     assert check_fresh(conn, summary).passed and check_reconciles(conn, summary).passed
     # The rollup below the summary now disagrees with it until it is refreshed in turn.
     breakdown = VIEWS_BY_NAME["ie_benefit_breakdown"]
-    assert not check_fresh(conn, breakdown).passed
+    assert not check_fresh(conn, breakdown).metadata["current"]
     assert not check_reconciles(conn, breakdown).passed
     for view in VIEWS:
         materialize_view(conn, view)
@@ -216,20 +219,26 @@ def test_rows_deleted_from_a_source_make_its_views_stale_and_unreconciled(loaded
     assert failed == []
 
 
-def test_a_stale_timestamp_fails_freshness_against_the_sla(loaded, monkeypatch) -> None:
+def test_freshness_is_current_with_inputs_not_a_recent_timestamp(loaded, monkeypatch) -> None:
     conn = loaded
     view = VIEWS_BY_NAME["dashboard_aggregations"]
     assert check_fresh(conn, view).passed
+    # Refreshed three hours ago and nothing changed since: fresh (a quiet view is not late).
     conn.execute("UPDATE sunshine.view_refresh SET finished_at = now() - interval '3 hours'")
+    assert check_fresh(conn, view).passed
+    # An input change three hours old that the view has not read: late.
+    conn.execute("DELETE FROM candidate_soi WHERE id = (SELECT min(id) FROM candidate_soi)")
+    conn.execute("UPDATE sunshine.change_log SET changed_at = now() - interval '3 hours' "
+                 "WHERE relation = 'candidate_soi'")
     outcome = check_fresh(conn, view)
-    assert not outcome.passed and not outcome.metadata["stale"]
-    assert outcome.description.startswith("not refreshed or confirmed for 3.0 h (SLA 2 h)")
+    assert not outcome.passed and not outcome.metadata["current"]
+    assert outcome.description == ("an input changed 3.0 h ago and dashboard_aggregations has "
+                                   "not been refreshed since (SLA 2 h)")
     monkeypatch.setenv("SUNSHINE_VIEW_SLA_HOURS", "4")
     assert check_fresh(conn, view).passed
     monkeypatch.delenv("SUNSHINE_VIEW_SLA_HOURS")
-    # A skipped materialization confirms the view is current: fresh again.
-    assert materialize_view(conn, view).mode == "skipped"
-    assert check_fresh(conn, view).passed
+    assert materialize_view(conn, view).mode == "concurrent"
+    assert check_fresh(conn, view).passed and check_fresh(conn, view).metadata["current"]
 
 
 def test_a_rollup_that_disagrees_with_its_inputs_fails_and_blocks_downstream(
@@ -315,7 +324,8 @@ def test_an_empty_view_whose_sources_hold_rows_fails_its_row_count(loaded) -> No
                        "WHERE subject_committee_id IS NOT NULL")
     outcome = check_row_count(conn, summary)
     assert not outcome.passed and outcome.metadata["sources_hold_rows"]
-    assert outcome.description == "empty although live_ie_exist"
+    assert outcome.description == ("empty although the base tables hold a live "
+                                   "independent expenditure for the IE views to show")
     assert check_row_count_steady(conn, summary, tolerance=1.0).passed
 
 

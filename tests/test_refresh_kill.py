@@ -105,7 +105,7 @@ def test_a_killed_refresh_changes_no_view_and_the_next_one_succeeds(
                 if row is None or row[0] != "Lock":
                     return False
                 if phase == "swap":  # waiting for the reader of the live view to go
-                    return "DROP" in row[1] or "LOCK" in row[1].upper()
+                    return any(word in row[1].upper() for word in ("DROP", "LOCK", "RENAME"))
                 return True
             wait_for(held, f"the refresh to be held at {phase}")
             os.kill(child.pid, signal.SIGKILL)

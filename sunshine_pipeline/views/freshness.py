@@ -13,17 +13,23 @@ anything. The cursor lists the views it reported late.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import psycopg
 
-from sunshine_pipeline.checks import view_sla
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
 
 FRESHNESS_TICK_SECONDS = 60
+
+
+def view_sla() -> timedelta:
+    """How long an input change may wait unread before its view is late
+    (SUNSHINE_VIEW_SLA_HOURS, default 2)."""
+    return timedelta(hours=float(os.environ.get("SUNSHINE_VIEW_SLA_HOURS", "2")))
 
 
 def fresh_check(view: ViewSpec) -> dg.AssetCheckKey:

@@ -216,11 +216,11 @@ def check_row_count_steady(conn: psycopg.Connection, view: ViewSpec,
         "AND mode <> 'skipped' ORDER BY refresh_id DESC LIMIT 2", [view.name]).fetchall()]
     if len(counts) < 2:
         return Outcome(view.name, check, True, WARN, "no previous refresh to compare with",
-                       {"row_count": counts[0] if counts else 0, "tolerance": tolerance})
+                       {"row_count": counts[0] if counts else 0, "tolerance": f"{tolerance:.0%}"})
     current, previous = counts
     moved = abs(current - previous) / previous if previous else float(current > 0)
     metadata = {"row_count": current, "previous_row_count": previous,
-                "moved_share": round(moved, 4), "tolerance": tolerance}
+                "moved_share": round(moved, 4), "tolerance": f"{tolerance:.0%}"}
     if moved <= tolerance:
         return Outcome(view.name, check, True, WARN, "", metadata)
     return Outcome(view.name, check, False, WARN,
@@ -409,11 +409,11 @@ def check_quarantine_rate(conn: psycopg.Connection, source: SourceFile,
     row = conn.execute(sql_text("checks/quarantine_rate.sql"), {"file": source.file}).fetchone()
     if row is None:
         return Outcome(source.table, check, True, WARN, f"{source.file} was never imported",
-                       {"tolerance": tolerance})
+                       {"tolerance": f"{tolerance:.0%}"})
     batch_id, read, quarantined, reasons = row
     rate = quarantined / read if read else 0.0
     metadata = {"batch_id": batch_id, "read": read, "quarantined": quarantined,
-                "quarantine_rate": round(rate, 6), "tolerance": tolerance,
+                "quarantine_rate": round(rate, 6), "tolerance": f"{tolerance:.1%}",
                 "top_reasons": reasons}
     if rate <= tolerance:
         return Outcome(source.table, check, True, WARN, "", metadata)

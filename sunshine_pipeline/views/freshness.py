@@ -68,14 +68,14 @@ def _evaluation(view: ViewSpec, since: datetime | None, now: datetime,
     if since is None:
         return dg.AssetCheckEvaluation(
             asset_key=key.asset_key, check_name=key.name, passed=True,
-            metadata={"current": True, "sla_hours": sla.total_seconds() / 3600},
+            metadata={"current": True, "sla": f"{sla.total_seconds() / 3600:g} h"},
             description="no input change has waited past the SLA")
     waited = (now - since).total_seconds() / 3600
     return dg.AssetCheckEvaluation(
         asset_key=key.asset_key, check_name=key.name, passed=False,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={"current": False, "waiting_since": dg.MetadataValue.timestamp(since),
-                  "waited_hours": round(waited, 2), "sla_hours": sla.total_seconds() / 3600},
+                  "waited_hours": round(waited, 2), "sla": f"{sla.total_seconds() / 3600:g} h"},
         description=f"an input changed {waited:.1f} h ago and {view.name} has not been "
         f"refreshed since (SLA {sla.total_seconds() / 3600:g} h)")
 

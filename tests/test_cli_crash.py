@@ -38,6 +38,8 @@ from tests.test_checks import load
 from tests.test_daemon import storage_url
 from tests.test_oracle import write_handmade_batch
 
+pytestmark = pytest.mark.processes
+
 REPO = Path(__file__).resolve().parent.parent
 VIEW = "top_donors_mv"
 POOL = f"view_{VIEW}"

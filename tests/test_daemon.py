@@ -28,6 +28,8 @@ from tests.conftest import _create_database, _drop_database
 from tests.oracle import expected_views
 from tests.test_oracle import write_handmade_batch
 
+pytestmark = pytest.mark.processes
+
 REPO = Path(__file__).resolve().parent.parent
 DEADLINE_S = 300  # generous: a loaded CI machine; a run takes about a minute
 

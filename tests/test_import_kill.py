@@ -27,6 +27,11 @@ from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import connect
 from tests.test_import import checksums
 
+pytestmark = pytest.mark.processes
+# Transactions of the batch that is killed: enough for its COPY to be caught in the middle
+# (the importer is held there by its progress callback, not by the file's size).
+LARGE = 100_000
+
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
@@ -49,7 +54,7 @@ CHILD = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def large_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("large") / "batch"
-    generate_batch(out, transactions=300_000, seed=12, ie_share=0.01)
+    generate_batch(out, transactions=LARGE, seed=12, ie_share=0.01)
     return out
 
 
@@ -131,6 +136,6 @@ def test_a_killed_import_changes_nothing_and_the_next_one_succeeds(
     assert staging_tables(conn) == []
     result = import_batch(conn, large_batch)
     assert result.outcome == "landed"
-    assert result.counts()["Transactions.csv"]["read"] == 300_000
+    assert result.counts()["Transactions.csv"]["read"] == LARGE
     assert conn.execute("SELECT outcome FROM sunshine.import_batch WHERE batch_id = %s",
                         [running[0]]).fetchone() == ("abandoned",)

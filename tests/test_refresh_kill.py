@@ -28,6 +28,8 @@ from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import SWAP_SCHEMA, materialize_view
 from tests.test_import_kill import wait_for
 
+pytestmark = pytest.mark.processes
+
 CHILD = textwrap.dedent("""
     import sys
     from sunshine_pipeline.resources import connect

@@ -141,8 +141,8 @@ def send(urls: list[str], title: str, body: str) -> bool:
 @dg.sensor(
     minimum_interval_seconds=ALERT_TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Incidents (a failed run, a failing blocking check, a view past its freshness "
-    "window, a rejected batch) → one notification when each opens and one when it clears, "
+    description="Incidents (a failed run, a failing blocking check, a late view, a rejected "
+    "batch) → one notification when each opens and one when it clears, "
     "to SUNSHINE_ALERT_URL (apprise); nothing is sent when it is not set.",
 )
 def alert_sensor(context: dg.SensorEvaluationContext,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -83,7 +84,8 @@ def bad_batches() -> list[tuple[str, str]]:
     found = []
     for expected in sorted(BAD_BATCHES.glob("*/expected.json")):
         description = json.loads(expected.read_text())["description"]
-        found.append((expected.parent.name, description.split(". ")[0].rstrip(".") + "."))
+        first = re.split(r"(?<!\\)\.\s+(?=[A-Z])", description, maxsplit=1)[0]
+        found.append((expected.parent.name, first.rstrip(".") + "."))
     return found
 
 

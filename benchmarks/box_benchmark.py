@@ -38,7 +38,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import ensure_batch, server_url  # noqa: E402
+from benchmarks.common import ensure_batch, server_url, wait_for_batch  # noqa: E402
 from benchmarks.refresh_benchmark import ReaderLoop  # noqa: E402
 from benchmarks.report import publish  # noqa: E402
 from sunshine_pipeline.resources import dagster_storage_url  # noqa: E402
@@ -99,19 +99,19 @@ class Resident(threading.Thread):
 
 def drop_and_wait(instance: dg.DagsterInstance, landing: Path, src: Path, name: str,
                   timeout: float) -> tuple[float, str]:
-    """Hard-link the batch's files into the landing folder, `_READY` last; wait for its run."""
+    """Hard-link the batch's files into the landing folder, `_READY` last; wait for its
+    import run and the refresh run after it."""
     drop = landing / name
     drop.mkdir()
     for f in src.glob("*.csv"):
         os.link(f, drop / f.name)
     started = time.monotonic()
     (drop / "_READY").touch()
-    while time.monotonic() - started < timeout:
-        runs = instance.get_runs(filters=dg.RunsFilter(tags={"sunshine/batch": name}))
-        if runs and runs[0].is_finished:
-            return time.monotonic() - started, runs[0].status.value
-        time.sleep(1)
-    return time.monotonic() - started, "TIMEOUT"
+    ingest, refresh = wait_for_batch(instance, name, started, timeout, poll=1)
+    elapsed = time.monotonic() - started
+    if ingest is None:
+        return elapsed, "TIMEOUT"
+    return elapsed, (refresh or ingest).status.value
 
 
 def main() -> None:

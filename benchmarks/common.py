@@ -63,3 +63,27 @@ def fresh_database(server: str, name: str) -> str:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return psycopg.conninfo.make_conninfo(server, dbname=name)
+
+
+
+def wait_for_batch(instance, name: str, started: float, timeout: float, poll: float = 0.5):
+    """(the batch's ingest run, the refresh run views_after_import_sensor started after it)
+    once both finished; (the ingest run, None) when the import failed; (None, None) when
+    nothing finished within `timeout` of `started` (time.monotonic() at `_READY`). The
+    benchmarks' batches always change rows, so a successful import is always followed."""
+    import time
+
+    import dagster as dg
+
+    from sunshine_pipeline.sensors import AFTER_BATCH_TAG, BATCH_TAG
+
+    while time.monotonic() - started < timeout:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={BATCH_TAG: name}))
+        if runs and runs[0].is_finished:
+            if runs[0].status != dg.DagsterRunStatus.SUCCESS:
+                return runs[0], None
+            follow = instance.get_runs(filters=dg.RunsFilter(tags={AFTER_BATCH_TAG: name}))
+            if follow and follow[0].is_finished:
+                return runs[0], follow[0]
+        time.sleep(poll)
+    return None, None

@@ -90,21 +90,27 @@ def batch_run_request(batch: Path, tables: list[str], retry: str | None = None
     )
 
 
-def _seen(cursor: str | None) -> dict[str, str | None]:
-    """{batch name: its files' signature when it was requested or ignored}. A cursor of an
-    older release is a plain list of names (signature unknown: never tried again)."""
+# The kinds of batch the cursor leads with (see _cursor), in order.
+ATTENTION = ("failed", "refused", "unreadable", "waiting")
+
+
+def _read_cursor(cursor: str | None) -> tuple[dict[str, str | None], set[str]]:
+    """({batch name: its files' signature when it was requested or ignored}, the batches the
+    last tick listed as needing attention). A cursor of an older release is a plain list of
+    names (signature unknown: never tried again)."""
     if not cursor:
-        return {}
+        return {}, set()
     data = json.loads(cursor)
     if isinstance(data, list):
-        return dict.fromkeys(data)
-    return dict(data["batches"])
+        return dict.fromkeys(data), set()
+    return dict(data["batches"]), {name for kind in ATTENTION for name in data.get(kind, [])}
 
 
-def _cursor(seen: dict[str, str | None], attention: dict[str, list[str]]) -> str:
+def _cursor(seen: dict[str, str | None], notes: list[tuple[str | None, str, str]]) -> str:
     """The cursor, led by the batches that need an operator (failed, refused) or are waiting:
     the UI shows a sensor's cursor on its page and at the start of every tick's row, so a
     failed batch is in sight without opening a tick."""
+    attention = {kind: [name for k, name, _ in notes if k == kind] for kind in ATTENTION}
     return json.dumps({**{k: v for k, v in attention.items() if v},
                        "batches": dict(sorted(seen.items()))})
 
@@ -134,67 +140,63 @@ def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     the batches that wait, are refused or failed."""
     root, now, settle = landing_dir(), time.time(), landing_settle_seconds()
     folders = landing.batch_folders(root)
-    seen = _seen(context.cursor)
+    seen, listed_before = _read_cursor(context.cursor)
     failed = failed_batches(context.instance, [b.name for b in folders if b.name in seen])
-    runs, notes = [], []
-    attention: dict[str, list[str]] = {"failed": [], "refused": [], "unreadable": [],
-                                       "waiting": []}
+    runs: list[dg.RunRequest] = []
+    notes: list[tuple[str | None, str, str]] = []  # (attention kind or None, batch, note)
     for batch in folders:
         name = batch.name
+        before = seen.get(name)
+        ignored = before is not None and before.startswith(IGNORED)
+        if name in seen and name not in failed and not ignored:
+            continue  # requested already, and its run did not fail: nothing to look at
         try:
             state = landing.readiness(batch, now, settle)
         except (LandingRefused, OSError) as exc:
-            notes.append(f"batch {name} refused: {exc}")
-            attention["refused"].append(name)
+            notes.append(("refused", name, f"batch {name} refused: {exc}"))
             continue
         retry = None
         if name in seen:
-            before = seen[name]
-            ignored = before is not None and before.startswith(IGNORED)
             changed = before is not None and state.signature != before.removeprefix(IGNORED)
             if name in failed and not (changed and state.ready):
-                notes.append(f"batch {name} failed in run {failed[name]}; not retried until "
-                             "its files change: fix them in place, drop the batch under a new "
-                             "folder name, or re-execute the run")
-                attention["failed"].append(name)
+                notes.append(("failed", name, f"batch {name} failed in run {failed[name]}; "
+                              "not retried until its files change: fix them in place, drop "
+                              "the batch under a new folder name, or re-execute the run"))
                 continue
-            if name not in failed and not (ignored and changed):
+            if not changed:
                 continue
             retry = state.signature if name in failed else None
         if not state.ready:
-            notes.append(f"batch {name} waits: {state.waiting}")
-            attention["waiting"].append(name)
+            notes.append(("waiting", name, f"batch {name} waits: {state.waiting}"))
             continue
         if not state.files:
-            notes.append(f"batch {name} waits: {landing.READY_FILE} is there, no file yet")
-            attention["waiting"].append(name)
+            notes.append(("waiting", name,
+                          f"batch {name} waits: {landing.READY_FILE} is there, no file yet"))
             continue
         try:
             tables = batch_tables(batch)
         except BatchRejected as exc:
-            notes.append(f"batch {name} cannot be read: {exc}; tried again on each tick")
-            attention["unreadable"].append(name)
+            notes.append(("unreadable", name, f"batch {name} cannot be read: {exc}; tried "
+                          "again on each tick"))
             continue
         if tables:
             runs.append(batch_run_request(batch, tables, retry))
             seen[name] = state.signature
         else:
-            notes.append(f"batch {name} holds no known CSV file; ignored until its files "
-                         "change")
+            notes.append((None, name, f"batch {name} holds no known CSV file; ignored until "
+                          "its files change"))
             seen[name] = IGNORED + state.signature
     # Each note is in every tick's skip reason; the log (the daemon's terminal) gets it only
     # when its batch newly fails, is refused or waits, not every ten seconds.
-    before = json.loads(context.cursor) if context.cursor else {}
-    known = set() if isinstance(before, list) else {
-        name for key in attention for name in before.get(key, [])}
-    for note in notes:
-        if note.split()[1] not in known:
+    for _, name, note in notes:
+        if name not in listed_before:
             context.log.warning(note)
-    cursor = _cursor(seen, attention)
+    cursor = _cursor(seen, notes)
     if runs:
         return dg.SensorResult(run_requests=runs, cursor=cursor)
     return dg.SensorResult(
-        skip_reason="; ".join(notes) or f"no new ready batch in {root}", cursor=cursor)
+        skip_reason="; ".join(note for _, _, note in notes) or f"no new ready batch in {root}",
+        cursor=cursor)
 
 
 def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict[str, int]]:

@@ -6,7 +6,7 @@ missed (a sensor switched off, a failed run). A tick selects the views an input 
 since their last refresh, plus every view downstream of those; with nothing stale it skips
 and says so.
 
-`source_audit_schedule` (`SUNSHINE_AUDIT_CRON`, default 03:15 daily) counts the two checks
+`audit_sources_schedule` (`SUNSHINE_AUDIT_CRON`, default 03:15 daily) counts the two checks
 that read all of Transactions in full (checks.py); import runs in between pass them on a
 sound bound, so a landing batch is not held up by ten-million-row counts.
 
@@ -69,10 +69,10 @@ def build_refresh_views_schedule() -> dg.ScheduleDefinition:
     return refresh_views_schedule
 
 
-def build_source_audit_schedule() -> dg.ScheduleDefinition:
+def build_audit_sources_schedule() -> dg.ScheduleDefinition:
     cron = os.environ.get("SUNSHINE_AUDIT_CRON") or DEFAULT_AUDIT_CRON
     return dg.ScheduleDefinition(
-        name="source_audit_schedule",
+        name="audit_sources_schedule",
         job=audit_sources_job,
         cron_schedule=cron,
         execution_timezone=os.environ.get("SUNSHINE_TIMEZONE") or DEFAULT_TIMEZONE,
@@ -82,4 +82,4 @@ def build_source_audit_schedule() -> dg.ScheduleDefinition:
 
 
 def build_schedules() -> list[dg.ScheduleDefinition]:
-    return [build_refresh_views_schedule(), build_source_audit_schedule()]
+    return [build_refresh_views_schedule(), build_audit_sources_schedule()]

@@ -85,7 +85,7 @@ def test_schedule_cron_and_timezone_come_from_the_environment(monkeypatch) -> No
 def test_the_daily_audit_counts_the_transactions_wide_checks(monkeypatch) -> None:
     monkeypatch.delenv("SUNSHINE_AUDIT_CRON", raising=False)
     _, audit = build_schedules()
-    assert audit.name == "source_audit_schedule"
+    assert audit.name == "audit_sources_schedule"
     assert audit.job_name == "audit_sources_job"
     assert audit.cron_schedule == "15 3 * * *"
     assert audit.default_status == dg.DefaultScheduleStatus.RUNNING

@@ -21,28 +21,18 @@ delivered is tried again on the next tick.
 from __future__ import annotations
 
 import json
-import os
-import re
 from dataclasses import dataclass
 
 import dagster as dg
 import psycopg
 
 from sunshine_pipeline.jobs import audit_sources_job, ingest_batch_job, refresh_views_job
-from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.resources import WarehouseResource, one
+from sunshine_pipeline.settings import alert_urls, ui_url
 from sunshine_pipeline.status import failed_batches, failing_blocking_checks, view_status
 
 ALERT_TICK_SECONDS = 60
 WATCHED_JOBS = (ingest_batch_job.name, refresh_views_job.name, audit_sources_job.name)
-
-
-def alert_urls() -> list[str]:
-    """SUNSHINE_ALERT_URL: one or more apprise URLs, separated by spaces or commas."""
-    return [u for u in re.split(r"[\s,]+", os.environ.get("SUNSHINE_ALERT_URL", "")) if u]
-
-
-def ui_url() -> str:
-    return os.environ.get("SUNSHINE_UI_URL", "http://127.0.0.1:3000").rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -99,7 +89,7 @@ def check_incidents(conn: psycopg.Connection) -> list[Incident]:
 
 
 def view_incidents(conn: psycopg.Connection) -> list[Incident]:
-    if conn.execute("SELECT to_regclass('sunshine.view_last_refresh')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('sunshine.view_last_refresh')")) is None:
         return []
     out = []
     for s in view_status(conn):

@@ -15,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-from sunshine_pipeline import resources
+from sunshine_pipeline import resources, settings
 
 # In-process runs log to the terminal at INFO (the UI keeps the full DEBUG event log).
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -290,7 +290,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sunshine_pipeline.generate import generate_batch
     from sunshine_pipeline.sensors import BATCH_TAG
 
-    batch = resources.sunshine_home() / "demo" / f"batch-seed{args.seed}"
+    batch = settings.sunshine_home() / "demo" / f"batch-seed{args.seed}"
     print(f"generating {args.transactions:,} transactions into {batch} ...")
     generate_batch(batch, transactions=args.transactions, seed=args.seed)
     instance = deploy.instance()
@@ -321,8 +321,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     # operator can act on.
     dagster_home = str(Path(env["DAGSTER_HOME"]).resolve())
     child_env = {**os.environ, "DAGSTER_HOME": dagster_home,
-                 "SUNSHINE_HOME": str(resources.sunshine_home()),
-                 "SUNSHINE_LANDING": str(resources.landing_dir()),
+                 "SUNSHINE_HOME": str(settings.sunshine_home()),
+                 "SUNSHINE_LANDING": str(settings.landing_dir()),
                  "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded"}
     child = subprocess.Popen(cmd, env=child_env, cwd=dagster_home)
     try:
@@ -408,15 +408,15 @@ def parser() -> argparse.ArgumentParser:
                         "when any view is unhealthy")
     st.set_defaults(func=cmd_status)
 
-    u = sub.add_parser("service-units", help="write the systemd units of dagster-daemon and "
-                       "dagster-webserver for this installation")
+    u = sub.add_parser("service-units", help="write the systemd units of the code server, "
+                       "dagster-daemon and dagster-webserver for this installation")
     u.add_argument("--out", default="/etc/systemd/system")
     u.add_argument("--user", default=getpass.getuser(), help="the account the services run as")
     u.add_argument("--env-file", default="/etc/sunshine/sunshine.env",
                    help="the environment file (SUNSHINE_DATABASE_URL, SUNSHINE_DAGSTER_PG_URL, "
                         "SUNSHINE_LANDING)")
-    u.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME",
-                                                            "/srv/sunshine/dagster"))
+    u.add_argument("--dagster-home",
+                   default=str(settings.dagster_home() or "/srv/sunshine/dagster"))
     u.add_argument("--port", type=int, default=3000, help="the UI's port on 127.0.0.1")
     u.add_argument("--code-port", type=int, default=4266,
                    help="the code server's gRPC port on 127.0.0.1")
@@ -452,19 +452,20 @@ def _connection_error(exc: BaseException) -> str | None:
     except ImportError:
         storage_errors = ()
     seen: list[BaseException] = []
-    while exc is not None and exc not in seen and len(seen) < 20:
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    cause: BaseException | None = exc
+    while cause is not None and cause not in seen and len(seen) < 20:
+        seen.append(cause)
+        cause = cause.__cause__ or cause.__context__
     for error in seen:
         if isinstance(error, psycopg.OperationalError):
-            url = os.environ.get("SUNSHINE_DATABASE_URL")
+            url = settings.database_url()
             server = (resources.describe_server(url) if url
-                      else f"the embedded server under {resources.sunshine_home()}")
+                      else f"the embedded server under {settings.sunshine_home()}")
             what = "the warehouse"
             break
         if storage_errors and isinstance(error, storage_errors):
             error = getattr(error, "orig", None) or error
-            url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
+            url = settings.dagster_pg_url()
             server = resources.describe_server(url) if url else "the embedded server"
             what = "Dagster's storage"
             break
@@ -507,7 +508,8 @@ def main(argv: list[str] | None = None) -> int:
                 if threading.current_thread() is threading.main_thread() else {})
     try:
         return args.func(args)
-    except MigrationError as exc:  # any command: the schema could not be brought up to date
+    except (MigrationError, settings.SettingError) as exc:
+        # any command: the schema could not be brought up to date, or a setting is unusable
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Interrupted as exc:
@@ -523,8 +525,8 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr)
         return 2
     finally:
-        for signo, handler in previous.items():
-            signal.signal(signo, handler)
+        for signo, restore in previous.items():
+            signal.signal(signo, restore)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The Dagster instance for local use: DAGSTER_HOME under SUNSHINE_HOME, storage in the
 `dagster` database of the warehouse server. `sunshine dev`, `demo` and `refresh` go through it,
-so their runs show in the UI. And the service on a server: `service_units` writes the systemd
-units of dagster-daemon and dagster-webserver (deploy/systemd/) for this installation."""
+so their runs show in the UI. And the services on a server: `service_units` writes the systemd
+units of the code server, dagster-daemon and dagster-webserver (deploy/systemd/) for this
+installation."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sunshine_pipeline import resources
+from sunshine_pipeline import resources, settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -74,17 +75,16 @@ def prepare_environment() -> dict[str, str]:
     from sunshine_pipeline.schema import ensure_schema
 
     env = {
-        "SUNSHINE_HOME": str(resources.sunshine_home()),
+        "SUNSHINE_HOME": str(settings.sunshine_home()),
         "SUNSHINE_DATABASE_URL": resources.warehouse_url(),
         "SUNSHINE_DAGSTER_PG_URL": resources.dagster_storage_url(),
     }
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home_path = resources.sunshine_home() / "dagster"
-        home_path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(dagster_yaml_source(), home_path / "dagster.yaml")
-        home = str(home_path)
-    env["DAGSTER_HOME"] = home
+    home = settings.dagster_home()
+    if home is None:
+        home = settings.sunshine_home() / "dagster"
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dagster_yaml_source(), home / "dagster.yaml")
+    env["DAGSTER_HOME"] = str(home)
     os.environ.update(env)
     with resources.connect(env["SUNSHINE_DATABASE_URL"]) as conn:
         ensure_schema(conn)

@@ -8,18 +8,14 @@ pipeline's history and are small.
 """
 
 # No `from __future__ import annotations`: Dagster reads the op's config type at runtime.
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-DEFAULT_PRUNE_CRON = "15 4 * * *"
+from sunshine_pipeline import settings
+
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
             dg.DagsterRunStatus.CANCELED]
-
-
-def run_history_days() -> float:
-    return float(os.environ.get("SUNSHINE_RUN_HISTORY_DAYS", "90"))
 
 
 class PruneConfig(dg.Config):
@@ -28,7 +24,7 @@ class PruneConfig(dg.Config):
 
 @dg.op(description="Delete the finished runs older than the retention, with their event logs.")
 def prune_run_history(context: dg.OpExecutionContext, config: PruneConfig) -> int:
-    days = run_history_days() if config.days is None else config.days
+    days = settings.run_history_days() if config.days is None else config.days
     cutoff = datetime.now(UTC) - timedelta(days=days)
     old = context.instance.get_run_records(
         filters=dg.RunsFilter(statuses=FINISHED, created_before=cutoff))
@@ -51,12 +47,12 @@ def prune_history_job() -> None:
 
 
 def build_prune_history_schedule() -> dg.ScheduleDefinition:
-    cron = os.environ.get("SUNSHINE_PRUNE_CRON") or DEFAULT_PRUNE_CRON
+    cron = settings.prune_cron()
     return dg.ScheduleDefinition(
         name="prune_history_schedule",
         job=prune_history_job,
         cron_schedule=cron,
-        execution_timezone=os.environ.get("SUNSHINE_TIMEZONE") or "UTC",
+        execution_timezone=settings.timezone(),
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Every tick of {cron}: delete the runs older than "
         "SUNSHINE_RUN_HISTORY_DAYS.",

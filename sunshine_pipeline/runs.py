@@ -102,7 +102,7 @@ def cli_run_tags() -> dict[str, str]:
             PROCESS_TAG: process_identity(os.getpid()) or ""}
 
 
-def process_alive(tags: dict[str, str]) -> bool | None:
+def process_alive(tags: Mapping[str, str]) -> bool | None:
     """Whether the CLI process named by a run's tags still runs: None when the run is not a
     CLI run of this host (nothing can be said about it from here)."""
     if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
@@ -254,6 +254,7 @@ def install_execution_fixes() -> None:
         InstanceConcurrencyContext,
     )
 
-    InstanceConcurrencyContext.interval_to_next_pending_claim_check = (
+    # Replacing the two methods is the fix itself (a type checker forbids assigning methods).
+    InstanceConcurrencyContext.interval_to_next_pending_claim_check = (  # type: ignore[method-assign]
         _interval_to_next_pending_claim_check)
-    ActiveExecution.sleep_til_ready = _sleep_til_ready
+    ActiveExecution.sleep_til_ready = _sleep_til_ready  # type: ignore[method-assign]

@@ -39,6 +39,7 @@ from sunshine_pipeline.imports.catalog import (
     Widening,
     varchar_length,
 )
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_text
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def _current_hash(conn: psycopg.Connection) -> str | None:
     """The recorded hash, or None when the schema must be (re)applied: nothing recorded, or a
     site table lost its change triggers (a site migration that re-creates a table drops
     them)."""
-    if conn.execute("SELECT to_regclass('sunshine.schema_version')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('sunshine.schema_version')")) is None:
         return None
     row = conn.execute(sql_text("meta/schema_state.sql"),
                        {"tables": list(SITE_TABLES)}).fetchone()
@@ -81,8 +82,8 @@ def _current_hash(conn: psycopg.Connection) -> str | None:
 
 def missing_site_tables(conn: psycopg.Connection) -> list[str]:
     return [t for t in SITE_TABLES
-            if conn.execute("SELECT to_regclass(%s)",
-                            [sql.Identifier(t).as_string(conn)]).fetchone()[0] is None]
+            if one(conn.execute("SELECT to_regclass(%s)",
+                            [sql.Identifier(t).as_string(conn)])) is None]
 
 
 def live_definition(conn: psycopg.Connection, table: str, column: str) -> str | None:

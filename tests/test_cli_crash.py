@@ -1,4 +1,4 @@
-"""A crashed or stopped CLI leaves nothing stuck (issue 14): runs of dead `sunshine` processes
+"""A crashed or stopped CLI leaves nothing stuck: runs of dead `sunshine` processes
 are marked failed and their pool slots freed by the next CLI run and by the reaper sensor; a
 refresh's backend ends when its client is killed; a CLI waiting for a pool slot sleeps and
 stops on SIGTERM; and the CLI's small faults (a printed password, a refresh judged on views

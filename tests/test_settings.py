@@ -1,6 +1,6 @@
 """The settings: every environment variable the package reads is declared in settings.py, the
 README's table is the declaration's, values are read when asked for, and a bad value is an
-error naming its variable."""
+error naming its variable. Also: CI runs exactly the README's test command."""
 
 from __future__ import annotations
 
@@ -164,3 +164,9 @@ def test_the_cli_answers_a_bad_setting_with_one_line(
         "error: SUNSHINE_VIEW_SLA_HOURS='two': expected a number of hours, 0 or more "
         "(default: 2)\n")
 
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    (command,) = re.findall(r"Run the tests .*?```bash\n(.*?)\n```", README, re.DOTALL)
+    assert "mypy" in command
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in ci

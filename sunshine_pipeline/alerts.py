@@ -6,7 +6,8 @@ An incident is a state the warehouse and the Dagster instance show, not an event
 that finds nothing new sends nothing, and a restart of the daemon re-sends nothing (the open
 incidents are the sensor's cursor):
 
-- `run:<job>`: the latest finished run of a job failed (the next successful one clears it);
+- `run:<job>`: the latest finished run of a watched job (`WATCHED_JOBS`: the import, the
+  refresh and the audit) failed (the next successful one clears it);
 - `check:<asset>:<check>`: the latest result of a blocking (ERROR) check failed
   (sunshine.check_result);
 - `view:<view>`: a view late: an input change has waited unread for longer than

@@ -13,9 +13,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from sunshine_pipeline import settings
-
-FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
-            dg.DagsterRunStatus.CANCELED]
+from sunshine_pipeline.runs import FINISHED
 
 
 class PruneConfig(dg.Config):

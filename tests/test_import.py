@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.imports import loader
+from sunshine_pipeline.imports import stage, validate
 from sunshine_pipeline.imports.assets import build_import_assets
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
@@ -133,9 +133,9 @@ def test_every_reference_strategy_quarantines_the_same_rows(
         strategy: str, conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file tests references against key bitmaps, or hash joins when the keys are
     too spread out (a small one, as in test_bad_batch, probes indexes): same outcome."""
-    monkeypatch.setattr(loader, "LOOKUP_MAX_ROWS", 0)
+    monkeypatch.setattr(validate, "LOOKUP_MAX_ROWS", 0)
     if strategy == "hash join":
-        monkeypatch.setattr(loader, "BITMAP_MAX_KEYS", 0)
+        monkeypatch.setattr(validate, "BITMAP_MAX_KEYS", 0)
     expected = json.loads((BAD_BATCHES / "unknown_references" / "expected.json").read_text())
     import_batch(conn, BAD_BATCHES / "_base")
     result = import_batch(conn, BAD_BATCHES / "unknown_references")
@@ -527,7 +527,7 @@ def test_the_quote_scan_sees_across_chunk_edges(case: str, conn: psycopg.Connect
     """The scan that decides whether COPY read a file as RFC 4180 does reads it in chunks:
     with chunks of a few bytes, a quote, a doubled quote or a line break falls on every edge,
     and the outcome is still exactly the case's."""
-    monkeypatch.setattr(loader, "COPY_CHUNK", 7)
+    monkeypatch.setattr(stage, "COPY_CHUNK", 7)
     expected = json.loads((BAD_BATCHES / case / "expected.json").read_text())
     import_batch(conn, BAD_BATCHES / "_base")
     result = import_batch(conn, BAD_BATCHES / case)
@@ -553,7 +553,7 @@ def test_only_a_file_with_a_quote_out_of_place_leaves_the_copy_path(
     rows[10] = '2010,1,10,"2024-03-01",10.00,101,,,"over\r\nthree\nlines",0\r\n'
     rows[20] = '2020,1,10,"2024-03-01",10.00,101,,,"""quoted"" and """"",0\r\n'
     clean = write_batch(tmp_path / "clean", {"Transactions.csv": header + "".join(rows)})
-    caplog.set_level("WARNING", logger=loader.__name__)
+    caplog.set_level("WARNING", logger=stage.__name__)
     result = import_batch(conn, clean)
     assert "record by record" not in caplog.text
     assert result.counts()["Transactions.csv"]["inserted"] == 50

@@ -17,7 +17,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.imports import stage, validate
+from sunshine_pipeline import sensors
+from sunshine_pipeline.imports import ledger, stage, validate
 from sunshine_pipeline.imports.assets import build_import_assets
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
@@ -498,6 +499,8 @@ def test_reports_land_with_their_references_and_times(conn: psycopg.Connection,
         "filing_datetime AT TIME ZONE 'UTC' FROM \"Reports\" ORDER BY 1").fetchall()
     assert [r[:3] for r in rows] == [
         (10, None, datetime(2024, 4, 10, 14, 35, 12)), (11, 10, datetime(2024, 4, 12, 9))]
+    assert conn.execute('SELECT report_name_id, name FROM "ReportNames"').fetchall() == [
+        (1, "Q1, 2024")], "the export's ReportName column is the name"
     assert rows[0][3] == datetime(2024, 4, 10, 21, 35, 12)  # Phoenix is UTC-7 all year
     assert dict(conn.execute('SELECT report_type_id, is_active FROM "ReportTypes"')) == {
         1: True, 2: False}
@@ -616,3 +619,23 @@ def test_a_quoted_field_past_the_bounds_rejects_the_file(
     assert checksums(conn) == before
     assert conn.execute("SELECT error FROM sunshine.import_batch ORDER BY batch_id DESC "
                         "LIMIT 1").fetchone() == (message,)
+
+
+def test_the_writer_tag_is_read_as_it_is_written(conn: psycopg.Connection,
+                                                 tmp_path: Path) -> None:
+    """An import's change_log entries carry its writer tag (ledger.writer_tag): the source
+    checks find the batch in it with IMPORTER_WRITER (bound by sql/checks/changes_since.sql),
+    and the source-change sensor counts the tag of an import a Dagster run did, and only
+    that one, as its own (sensors.OWN_WRITERS: ledger.RUN_WRITERS); a CLI import's writes
+    are refreshed like anyone else's."""
+    cli = import_batch(conn, BAD_BATCHES / "_base")
+    county = write_batch(tmp_path / "county", {"Counties.csv": "CountyID,CountyName\n9,Yuma\n"})
+    run = import_batch(conn, county, writer=ledger.run_writer("5f0c1d2e-run"))
+    assert sensors.OWN_WRITERS == (ledger.RUN_WRITERS,)
+    tags = conn.execute(
+        "SELECT DISTINCT writer, substring(writer FROM %(importer)s)::bigint, "
+        "writer LIKE ANY(%(own)s) FROM sunshine.change_log WHERE writer IS NOT NULL "
+        "ORDER BY 2", {"importer": ledger.IMPORTER_WRITER,
+                       "own": list(sensors.OWN_WRITERS)}).fetchall()
+    assert tags == [(f"sunshine import batch {cli.batch_id}", cli.batch_id, False),
+                    (f"dagster run 5f0c1d2e-run batch {run.batch_id}", run.batch_id, True)]

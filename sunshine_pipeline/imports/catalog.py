@@ -1,7 +1,10 @@
 """The landing files, declared once: file name, the site's table it fills, key, and each
-column's export header, the site's column name, type and whether it is required. The
-importer's staging, validation and upsert SQL is composed from this declaration (identifiers
-via psycopg.sql).
+column's export header (in the export's order, with the export's columns the site does not
+store), the site's column name, type and whether it is required, its references and how a
+reference is resolved when the export holds something else than the site's key (a name, or
+a NameID where the site stores a committee). The importer's staging, validation and upsert
+SQL is composed from this declaration (identifiers via psycopg.sql), and generate.py writes
+its synthetic batches' headers from it.
 
 The tables are the site's (sql/site/ creates them where they are missing): the column names
 are the site's Django columns. What an empty field becomes follows the live column: '' in a

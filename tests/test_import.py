@@ -40,7 +40,7 @@ def checksums(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
     """Row count and a hash of every row, per base table."""
     return {t: conn.execute(sql.SQL(
         "SELECT count(*), coalesce(sum(hashtext(x::text)), 0) FROM {} AS x").format(
-        sql.Identifier(t))).fetchone() for t in BASE_TABLES}
+        sql.Identifier(t))).fetchall()[0] for t in BASE_TABLES}
 
 
 def write_counters(conn: psycopg.Connection) -> dict[str, tuple[int, int, int]]:
@@ -64,7 +64,7 @@ def written(before: dict, after: dict) -> dict[str, tuple[int, int, int]]:
                                            strict=True)) for t in BASE_TABLES}
 
 
-def changes(conn: psycopg.Connection, batch_id: int) -> set[tuple[str, int, str]]:
+def changes(conn: psycopg.Connection, batch_id: int | None) -> set[tuple[str, int, str]]:
     return {(t, k, op) for t, k, op in conn.execute(
         "SELECT table_name, key, op FROM sunshine.import_change WHERE batch_id = %s",
         [batch_id])}
@@ -126,6 +126,7 @@ def test_bad_batch(case: str, mode: str, conn: psycopg.Connection) -> None:
             row = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
                 sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table),
                 sql.Identifier(key)), [int(key_value)]).fetchone()
+            assert row is not None, (table, key_value)
             assert dict(zip(columns, map(_plain, row), strict=True)) == columns, (table, key_value)
 
 
@@ -157,7 +158,8 @@ def test_real_data_rules(conn: psycopg.Connection, tmp_path: Path) -> None:
     result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
     assert result.outcome == "landed"
 
-    names = dict(conn.execute('SELECT name_id, last_name FROM "Names" WHERE name_id <= 0'))
+    names: dict[int, str] = dict(conn.execute(
+        'SELECT name_id, last_name FROM "Names" WHERE name_id <= 0'))
     assert names == {-7: "Multiple Vendors", -5: "Previous/Next Committee",
                      -1: "Multiple Contributors", 0: "Invalid Name"}
     assert conn.execute('SELECT state FROM "Names" WHERE name_id = 102').fetchone() == ("Az ",)
@@ -243,7 +245,7 @@ def test_candidate_soi_import_keeps_the_site_columns(conn: psycopg.Connection,
                  "contacted_by = 'volunteer', notes = 'called' WHERE candidate_name = 'Lee'")
     conn.commit()
     created = conn.execute("SELECT created_at, updated_at FROM candidate_soi "
-                           "WHERE candidate_name = 'Lee'").fetchone()
+                           "WHERE candidate_name = 'Lee'").fetchall()[0]
     soi = (tmp_path / "batch" / "candidate_soi.csv").read_text(encoding="utf-8")
     old = 'Lee,"Justice of the Peace, Precinct 3",,,lee@example.org,'
     assert old in soi
@@ -262,7 +264,7 @@ def test_candidate_soi_import_keeps_the_site_columns(conn: psycopg.Connection,
     assert rows["Lee"][1:] == ("602-555-0100", "contacted", True, "volunteer", "called")
     assert rows["New Person"][1:] == ("", "uncontacted", False, "", "")
     created_at, updated_at = conn.execute("SELECT created_at, updated_at FROM candidate_soi "
-                                          "WHERE candidate_name = 'Lee'").fetchone()
+                                          "WHERE candidate_name = 'Lee'").fetchall()[0]
     assert created_at == created[0] and updated_at > created[1]
     assert changes(conn, result.batch_id) == {("candidate_soi", rows["Lee"][0], "u"),
                                               ("candidate_soi", rows["New Person"][0], "i")}
@@ -315,7 +317,7 @@ def test_a_ledger_row_left_running_is_abandoned_and_blocks_nothing(
         conn: psycopg.Connection, tmp_path: Path) -> None:
     import_batch(conn, BAD_BATCHES / "_base")
     stale = conn.execute("INSERT INTO sunshine.import_batch (path, content_hash, size_bytes) "
-                         "VALUES ('/gone', 'x', 0) RETURNING batch_id").fetchone()[0]
+                         "VALUES ('/gone', 'x', 0) RETURNING batch_id").fetchall()[0][0]
     conn.commit()
     result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
     assert result.outcome == "landed"
@@ -420,9 +422,12 @@ def test_the_import_asset_shows_counts_status_quarantine_and_data_version(
         "read": 47, "inserted": 37, "updated": 0, "flipped_to_deleted": 0, "unchanged": 0,
         "quarantined": 10, "status": "quarantined 10 rows"}
     assert metadata["rows_needing_widened_transaction_date"] == 2  # 1013 and 2006: no date
+    preview = metadata["quarantine_preview"]
+    assert isinstance(preview, str)
     assert "| 15 | CommitteeID | 99 | unknown committee: no Committees row with this id |" in (
-        metadata["quarantine_preview"])
+        preview)
     digest = hashlib.sha256((batch / "Transactions.csv").read_bytes()).hexdigest()
+    assert transactions.tags is not None
     assert transactions.tags["dagster/data_version"] == digest
     lookups = {k: v.value for k, v in events["Counties"].metadata.items()}
     assert lookups["status"] == "ok" and "quarantine_preview" not in lookups
@@ -560,7 +565,7 @@ def test_only_a_file_with_a_quote_out_of_place_leaves_the_copy_path(
     result = import_batch(conn, clean)
     assert "record by record" not in caplog.text
     assert result.counts()["Transactions.csv"]["inserted"] == 50
-    memos = dict(conn.execute('SELECT transaction_id, memo FROM "Transactions" '
+    memos: dict[int, str] = dict(conn.execute('SELECT transaction_id, memo FROM "Transactions" '
                               "WHERE transaction_id IN (2010, 2020)").fetchall())
     assert memos == {2010: "over\r\nthree\nlines", 2020: '"quoted" and ""'}
 

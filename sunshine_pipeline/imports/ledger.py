@@ -10,8 +10,9 @@ The writer tag is how the rest of the pipeline tells the importer's writes from 
 else's: the batch transaction sets `sunshine.writer` to `writer_tag(writer, batch_id)` and
 names itself in the batch's row (writer_xid); sunshine.log_change records the tag in
 change_log only for that transaction. IMPORTER_WRITER matches a tag and gives its batch id
-(bound as a parameter of sql/checks/changes_since.sql); RUN_WRITERS matches the tags of
-imports that Dagster runs, whose views the pipeline refreshes itself (sensors.py).
+(bound as a parameter of sql/checks/changes_since.sql); RUN_WRITERS (a LIKE pattern)
+matches the tags of imports that Dagster runs, whose views the pipeline refreshes itself:
+the source-change sensor's OWN_WRITERS (sensors.py), which test_import holds to it.
 """
 
 from __future__ import annotations

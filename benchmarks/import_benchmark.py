@@ -47,10 +47,10 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 import psycopg
-from sunshine_pipeline.imports import loader
+from sunshine_pipeline.imports import apply
 from sunshine_pipeline.imports.loader import import_batch
 if sys.argv[4] == "indexed":
-    loader.REBUILD_ROWS = 1 << 62  # never drop indexes and keys: load into the indexed tables
+    apply.REBUILD_ROWS = 1 << 62  # never drop indexes and keys: load into the indexed tables
 with psycopg.connect(sys.argv[1], autocommit=True) as conn:
     print(conn.info.backend_pid, flush=True)
     started = time.perf_counter()

@@ -34,7 +34,8 @@ from benchmarks.common import drop_database, ensure_batch, fresh_database, serve
 from benchmarks.import_benchmark import server_facts
 from benchmarks.report import publish
 from sunshine_pipeline.imports.catalog import AMOUNT, INT, Column
-from sunshine_pipeline.imports.loader import CAST, PATTERN, VALIDATED, _convert, import_batch
+from sunshine_pipeline.imports.loader import import_batch
+from sunshine_pipeline.imports.validate import CAST, PATTERN, VALIDATED, _convert
 from sunshine_pipeline.views.catalog import VIEWS
 from sunshine_pipeline.views.refresh import STATISTICS_REUSE_DRIFT, materialize_view
 

@@ -62,6 +62,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sunshine_pipeline.imports.catalog import SOURCES
+
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
@@ -88,45 +90,9 @@ MAX_CENTS = 2_560_000_000
 NULL = ""
 EMPTY = '""'
 
-HEADERS: dict[str, list[str]] = {
-    "EntityTypes.csv": ["EntityTypeID", "EntityTypeName"],
-    "TransactionTypes.csv": ["TransactionTypeID", "TransactionTypeName", "IncomeExpenseNeutralID"],
-    "Counties.csv": ["CountyID", "CountyName"],
-    "Parties.csv": ["PartyID", "PartyName", "PartyAbbreviation"],
-    "Offices.csv": ["OfficeID", "OfficeName", "OfficeType"],
-    "Cycles.csv": ["CycleID", "CycleName", "CycleBeginDate", "CycleEndDate"],
-    "Categories.csv": ["CategoryID", "CategoryName"],
-    "Names.csv": [
-        "NameID", "NameGroupID", "EntityTypeID", "LastName", "FirstName", "MiddleName",
-        "Suffix", "Address1", "Address2", "City", "State", "ZipCode", "CountyID",
-        "Occupation", "Employer",
-    ],
-    "Committees.csv": [
-        "CommitteeID", "NameID", "CandidateNameID", "CandidatePartyID", "CandidateOfficeID",
-        "CandidateCountyID", "CandidateIsIncumbent", "CandidateCycleID", "OrganizationDate",
-        "TerminationDate", "ChairpersonNameID", "TreasurerNameID", "DesigneeNameID",
-        "SponsorNameID", "SponsorType", "SponsorRelationship", "BallotMeasureID",
-        "BenefitsBallotMeasure", "PhysicalAddress1", "PhysicalAddress2", "PhysicalCity",
-        "PhysicalState", "PhysicalZipCode", "FinancialInstitution1", "FinancialInstitution2",
-        "FinancialInstitution3", "CandidateOtherPartyName",
-    ],
-    "Transactions.csv": [
-        "TransactionID", "CommitteeID", "TransactionTypeID", "TransactionDate", "Amount",
-        "NameID", "SubjectCommitteeID", "IsForBenefit", "CategoryID", "Memo", "AccountType",
-        "ModifiesTransactionID", "Deleted",
-    ],
-    "BallotMeasures.csv": [
-        "BallotMeasureID", "SOSIdentifier", "MeasureNumber", "ShortTitle", "OfficialTitle",
-    ],
-    "ReportTypes.csv": ["ReportTypeID", "ReportTypeName", "IsActive"],
-    "ReportNames.csv": ["ReportNameID", "ReportName"],
-    "Reports.csv": [
-        "ReportID", "CommitteeID", "CycleID", "ReportTypeID", "ReportNameID",
-        "ReportPeriodBeginDate", "ReportPeriodEndDate", "FilingPeriodBeginDate",
-        "FilingPeriodEndDate", "FilingDateTime", "OriginalReportID",
-    ],
-    "candidate_soi.csv": ["Name", "Office", "Party", "Phone", "Email", "FilingDate", "SourceURL"],
-}
+# Each file's header row, as the import catalog declares the export (columns the site does
+# not store included).
+HEADERS: dict[str, list[str]] = {s.file: s.export_headers for s in SOURCES}
 
 SENTINEL_NAMES: dict[int, str] = {
     -7: "Multiple Vendors",
@@ -507,8 +473,8 @@ def _draw(cum: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
     return np.minimum(idx, len(cum) - 1)
 
 
-def _choice(rng: np.random.Generator, values: Sequence[int], weights: Sequence[float],
-            k: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, values: Sequence[int] | np.ndarray,
+            weights: Sequence[float] | np.ndarray, k: int) -> np.ndarray:
     p = np.asarray(weights, dtype=np.float64)
     return np.asarray(values)[rng.choice(len(values), size=k, p=p / p.sum())]
 
@@ -827,7 +793,7 @@ def _table(rows: Sequence[Sequence[str | None]]):
 
 
 def _lookup_tables() -> dict[str, list[list[str | None]]]:
-    cycles = []
+    cycles: list[list[str | None]] = []
     for i, year in enumerate(CYCLE_YEARS, start=1):
         begin, end = dt.date(year - 1, 1, 1), dt.date(year, 12, 31)
         if year < 2000:
@@ -1013,10 +979,11 @@ def _committee_rows(w: _World, rng: np.random.Generator,
         office_id = int(c.office[i])
         local = OFFICES[office_id - 1][1] != "Statewide"
         party = int(c.party[i])
-        org = _date_text(int(c.org_day[i]), int(rng.choice(3, p=_DATE_STYLE_WEIGHTS)))
+        org: str | None = _date_text(int(c.org_day[i]),
+                                     int(rng.choice(3, p=_DATE_STYLE_WEIGHTS)))
         if rng.random() < 0.02:
             org = None
-        term = None
+        term: str | None = None
         if rng.random() < 0.35:
             term = _day_text(rng, min(_N_DAYS - 1, int(c.org_day[i]) + int(rng.integers(30, 3000))))
         city = _AZ_CITIES[int(rng.integers(len(_AZ_CITIES)))]
@@ -1384,13 +1351,11 @@ def _ballot_measure_rows(rng: np.random.Generator) -> list[list[str | None]]:
                  f'The "{subject}" Amendment', f"{subject}; {cause}"][int(rng.integers(5))]
         clauses = [f"AMENDING SECTION {int(rng.integers(1, 50))}-{int(rng.integers(101, 9999))}"
                    ", ARIZONA REVISED STATUTES" for _ in range(int(rng.integers(1, 40)))]
-        official: str | None = (
-            _MEASURE_PREAMBLE[kind] + ("\n" if rng.random() < 0.4 else " ")
-            + "; ".join(clauses) + f"; RELATING TO {subject.upper()}.")
+        title = (_MEASURE_PREAMBLE[kind] + ("\n" if rng.random() < 0.4 else " ")
+                 + "; ".join(clauses) + f"; RELATING TO {subject.upper()}.")
         if rng.random() < 0.5:
-            official += f' OFFICIAL TITLE: "THE {subject.upper()} ACT"'
-        if i % 30 == 29:
-            official = None
+            title += f' OFFICIAL TITLE: "THE {subject.upper()} ACT"'
+        official = None if i % 30 == 29 else title
         rows.append([str(i + 1), sos, measure, short, official])
     return rows
 

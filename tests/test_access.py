@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from sunshine_pipeline.imports import access
+from sunshine_pipeline.imports.ledger import one
 from sunshine_pipeline.imports.loader import BatchRejected
 
 MDB = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "mdb"
@@ -46,18 +47,17 @@ def test_northwind_lands_its_categories_and_keeps_every_other_table(
     names = conn.execute('SELECT category_id, name FROM "Categories" ORDER BY 1').fetchall()
     assert len(names) == exported_rows(path, "Categories") == 8
     assert names[0] == (1, "Beverages")
-    kept = dict(conn.execute(
+    kept: dict[str, int] = dict(conn.execute(
         "SELECT file_name, count(*) FROM sunshine.unmapped_data GROUP BY 1").fetchall())
     for table in seen:
         if table != "Categories":  # every row of every other table, nothing lost
             assert kept[f"{table}.csv"] == exported_rows(path, table), table
     # Categories' own extra columns are kept beside the row that landed.
-    extra = conn.execute("SELECT data FROM sunshine.unmapped_data WHERE "
-                         "file_name = 'Categories.csv' ORDER BY row_number LIMIT 1").fetchone()[0]
+    extra = one(conn.execute("SELECT data FROM sunshine.unmapped_data WHERE "
+                             "file_name = 'Categories.csv' ORDER BY row_number LIMIT 1"))
     assert extra["Description"].startswith("Soft drinks") and len(extra["Picture"]) > 1000
-    davolio = conn.execute("SELECT data FROM sunshine.unmapped_data WHERE "
-                           "file_name = 'Employees.csv' AND data->>'EmployeeID' = '1'"
-                           ).fetchone()[0]
+    davolio = one(conn.execute("SELECT data FROM sunshine.unmapped_data WHERE "
+                               "file_name = 'Employees.csv' AND data->>'EmployeeID' = '1'"))
     assert davolio["Address"] == "507 - 20th Ave. E.\r\nApt. 2A"  # a memo with a newline
     # ISO dates keep the century: mdb-export's default, 12/08/48, would read as 2048.
     assert davolio["BirthDate"] == "1948-12-08 00:00:00"
@@ -79,8 +79,8 @@ def test_dates_at_the_edges_and_an_accdb_are_kept_as_exported(
 
     accdb = MDB / "ASampleDatabase.accdb"
     assert access.import_access_file(conn, accdb).outcome == "landed"
-    assert conn.execute("SELECT count(*) FROM sunshine.unmapped_data "
-                        "WHERE file_name = 'Asset Items.csv'").fetchone()[0] == exported_rows(
+    assert one(conn.execute("SELECT count(*) FROM sunshine.unmapped_data "
+                            "WHERE file_name = 'Asset Items.csv'")) == exported_rows(
         accdb, "Asset Items")
 
 

@@ -17,7 +17,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.imports import loader
+from sunshine_pipeline import sensors
+from sunshine_pipeline.imports import ledger, stage, validate
 from sunshine_pipeline.imports.assets import build_import_assets
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
@@ -39,7 +40,7 @@ def checksums(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
     """Row count and a hash of every row, per base table."""
     return {t: conn.execute(sql.SQL(
         "SELECT count(*), coalesce(sum(hashtext(x::text)), 0) FROM {} AS x").format(
-        sql.Identifier(t))).fetchone() for t in BASE_TABLES}
+        sql.Identifier(t))).fetchall()[0] for t in BASE_TABLES}
 
 
 def write_counters(conn: psycopg.Connection) -> dict[str, tuple[int, int, int]]:
@@ -63,7 +64,7 @@ def written(before: dict, after: dict) -> dict[str, tuple[int, int, int]]:
                                            strict=True)) for t in BASE_TABLES}
 
 
-def changes(conn: psycopg.Connection, batch_id: int) -> set[tuple[str, int, str]]:
+def changes(conn: psycopg.Connection, batch_id: int | None) -> set[tuple[str, int, str]]:
     return {(t, k, op) for t, k, op in conn.execute(
         "SELECT table_name, key, op FROM sunshine.import_change WHERE batch_id = %s",
         [batch_id])}
@@ -125,6 +126,7 @@ def test_bad_batch(case: str, mode: str, conn: psycopg.Connection) -> None:
             row = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
                 sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table),
                 sql.Identifier(key)), [int(key_value)]).fetchone()
+            assert row is not None, (table, key_value)
             assert dict(zip(columns, map(_plain, row), strict=True)) == columns, (table, key_value)
 
 
@@ -133,9 +135,9 @@ def test_every_reference_strategy_quarantines_the_same_rows(
         strategy: str, conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file tests references against key bitmaps, or hash joins when the keys are
     too spread out (a small one, as in test_bad_batch, probes indexes): same outcome."""
-    monkeypatch.setattr(loader, "LOOKUP_MAX_ROWS", 0)
+    monkeypatch.setattr(validate, "LOOKUP_MAX_ROWS", 0)
     if strategy == "hash join":
-        monkeypatch.setattr(loader, "BITMAP_MAX_KEYS", 0)
+        monkeypatch.setattr(validate, "BITMAP_MAX_KEYS", 0)
     expected = json.loads((BAD_BATCHES / "unknown_references" / "expected.json").read_text())
     import_batch(conn, BAD_BATCHES / "_base")
     result = import_batch(conn, BAD_BATCHES / "unknown_references")
@@ -156,7 +158,8 @@ def test_real_data_rules(conn: psycopg.Connection, tmp_path: Path) -> None:
     result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
     assert result.outcome == "landed"
 
-    names = dict(conn.execute('SELECT name_id, last_name FROM "Names" WHERE name_id <= 0'))
+    names: dict[int, str] = dict(conn.execute(
+        'SELECT name_id, last_name FROM "Names" WHERE name_id <= 0'))
     assert names == {-7: "Multiple Vendors", -5: "Previous/Next Committee",
                      -1: "Multiple Contributors", 0: "Invalid Name"}
     assert conn.execute('SELECT state FROM "Names" WHERE name_id = 102').fetchone() == ("Az ",)
@@ -242,7 +245,7 @@ def test_candidate_soi_import_keeps_the_site_columns(conn: psycopg.Connection,
                  "contacted_by = 'volunteer', notes = 'called' WHERE candidate_name = 'Lee'")
     conn.commit()
     created = conn.execute("SELECT created_at, updated_at FROM candidate_soi "
-                           "WHERE candidate_name = 'Lee'").fetchone()
+                           "WHERE candidate_name = 'Lee'").fetchall()[0]
     soi = (tmp_path / "batch" / "candidate_soi.csv").read_text(encoding="utf-8")
     old = 'Lee,"Justice of the Peace, Precinct 3",,,lee@example.org,'
     assert old in soi
@@ -261,7 +264,7 @@ def test_candidate_soi_import_keeps_the_site_columns(conn: psycopg.Connection,
     assert rows["Lee"][1:] == ("602-555-0100", "contacted", True, "volunteer", "called")
     assert rows["New Person"][1:] == ("", "uncontacted", False, "", "")
     created_at, updated_at = conn.execute("SELECT created_at, updated_at FROM candidate_soi "
-                                          "WHERE candidate_name = 'Lee'").fetchone()
+                                          "WHERE candidate_name = 'Lee'").fetchall()[0]
     assert created_at == created[0] and updated_at > created[1]
     assert changes(conn, result.batch_id) == {("candidate_soi", rows["Lee"][0], "u"),
                                               ("candidate_soi", rows["New Person"][0], "i")}
@@ -314,7 +317,7 @@ def test_a_ledger_row_left_running_is_abandoned_and_blocks_nothing(
         conn: psycopg.Connection, tmp_path: Path) -> None:
     import_batch(conn, BAD_BATCHES / "_base")
     stale = conn.execute("INSERT INTO sunshine.import_batch (path, content_hash, size_bytes) "
-                         "VALUES ('/gone', 'x', 0) RETURNING batch_id").fetchone()[0]
+                         "VALUES ('/gone', 'x', 0) RETURNING batch_id").fetchall()[0][0]
     conn.commit()
     result = import_batch(conn, write_handmade_batch(tmp_path / "batch"))
     assert result.outcome == "landed"
@@ -419,9 +422,12 @@ def test_the_import_asset_shows_counts_status_quarantine_and_data_version(
         "read": 47, "inserted": 37, "updated": 0, "flipped_to_deleted": 0, "unchanged": 0,
         "quarantined": 10, "status": "quarantined 10 rows"}
     assert metadata["rows_needing_widened_transaction_date"] == 2  # 1013 and 2006: no date
+    preview = metadata["quarantine_preview"]
+    assert isinstance(preview, str)
     assert "| 15 | CommitteeID | 99 | unknown committee: no Committees row with this id |" in (
-        metadata["quarantine_preview"])
+        preview)
     digest = hashlib.sha256((batch / "Transactions.csv").read_bytes()).hexdigest()
+    assert transactions.tags is not None
     assert transactions.tags["dagster/data_version"] == digest
     lookups = {k: v.value for k, v in events["Counties"].metadata.items()}
     assert lookups["status"] == "ok" and "quarantine_preview" not in lookups
@@ -498,6 +504,8 @@ def test_reports_land_with_their_references_and_times(conn: psycopg.Connection,
         "filing_datetime AT TIME ZONE 'UTC' FROM \"Reports\" ORDER BY 1").fetchall()
     assert [r[:3] for r in rows] == [
         (10, None, datetime(2024, 4, 10, 14, 35, 12)), (11, 10, datetime(2024, 4, 12, 9))]
+    assert conn.execute('SELECT report_name_id, name FROM "ReportNames"').fetchall() == [
+        (1, "Q1, 2024")], "the export's ReportName column is the name"
     assert rows[0][3] == datetime(2024, 4, 10, 21, 35, 12)  # Phoenix is UTC-7 all year
     assert dict(conn.execute('SELECT report_type_id, is_active FROM "ReportTypes"')) == {
         1: True, 2: False}
@@ -527,7 +535,7 @@ def test_the_quote_scan_sees_across_chunk_edges(case: str, conn: psycopg.Connect
     """The scan that decides whether COPY read a file as RFC 4180 does reads it in chunks:
     with chunks of a few bytes, a quote, a doubled quote or a line break falls on every edge,
     and the outcome is still exactly the case's."""
-    monkeypatch.setattr(loader, "COPY_CHUNK", 7)
+    monkeypatch.setattr(stage, "COPY_CHUNK", 7)
     expected = json.loads((BAD_BATCHES / case / "expected.json").read_text())
     import_batch(conn, BAD_BATCHES / "_base")
     result = import_batch(conn, BAD_BATCHES / case)
@@ -553,11 +561,11 @@ def test_only_a_file_with_a_quote_out_of_place_leaves_the_copy_path(
     rows[10] = '2010,1,10,"2024-03-01",10.00,101,,,"over\r\nthree\nlines",0\r\n'
     rows[20] = '2020,1,10,"2024-03-01",10.00,101,,,"""quoted"" and """"",0\r\n'
     clean = write_batch(tmp_path / "clean", {"Transactions.csv": header + "".join(rows)})
-    caplog.set_level("WARNING", logger=loader.__name__)
+    caplog.set_level("WARNING", logger=stage.__name__)
     result = import_batch(conn, clean)
     assert "record by record" not in caplog.text
     assert result.counts()["Transactions.csv"]["inserted"] == 50
-    memos = dict(conn.execute('SELECT transaction_id, memo FROM "Transactions" '
+    memos: dict[int, str] = dict(conn.execute('SELECT transaction_id, memo FROM "Transactions" '
                               "WHERE transaction_id IN (2010, 2020)").fetchall())
     assert memos == {2010: "over\r\nthree\nlines", 2020: '"quoted" and ""'}
 
@@ -616,3 +624,23 @@ def test_a_quoted_field_past_the_bounds_rejects_the_file(
     assert checksums(conn) == before
     assert conn.execute("SELECT error FROM sunshine.import_batch ORDER BY batch_id DESC "
                         "LIMIT 1").fetchone() == (message,)
+
+
+def test_the_writer_tag_is_read_as_it_is_written(conn: psycopg.Connection,
+                                                 tmp_path: Path) -> None:
+    """An import's change_log entries carry its writer tag (ledger.writer_tag): the source
+    checks find the batch in it with IMPORTER_WRITER (bound by sql/checks/changes_since.sql),
+    and the source-change sensor counts the tag of an import a Dagster run did, and only
+    that one, as its own (sensors.OWN_WRITERS: ledger.RUN_WRITERS); a CLI import's writes
+    are refreshed like anyone else's."""
+    cli = import_batch(conn, BAD_BATCHES / "_base")
+    county = write_batch(tmp_path / "county", {"Counties.csv": "CountyID,CountyName\n9,Yuma\n"})
+    run = import_batch(conn, county, writer=ledger.run_writer("5f0c1d2e-run"))
+    assert sensors.OWN_WRITERS == (ledger.RUN_WRITERS,)
+    tags = conn.execute(
+        "SELECT DISTINCT writer, substring(writer FROM %(importer)s)::bigint, "
+        "writer LIKE ANY(%(own)s) FROM sunshine.change_log WHERE writer IS NOT NULL "
+        "ORDER BY 2", {"importer": ledger.IMPORTER_WRITER,
+                       "own": list(sensors.OWN_WRITERS)}).fetchall()
+    assert tags == [(f"sunshine import batch {cli.batch_id}", cli.batch_id, False),
+                    (f"dagster run 5f0c1d2e-run batch {run.batch_id}", run.batch_id, True)]

@@ -23,6 +23,7 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline.generate import generate_batch
+from sunshine_pipeline.imports.ledger import one
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import connect
 from tests.test_import import checksums
@@ -97,12 +98,13 @@ def test_a_killed_import_changes_nothing_and_the_next_one_succeeds(
             sql.Identifier(locked)))
     child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(large_batch), moment],
                              stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
     try:
         pid = int(child.stdout.readline())
         if moment == "copy":
             assert child.stdout.readline().strip() == "holding"
-            activity = admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s",
-                                     [pid]).fetchone()[0]
+            activity = one(admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s",
+                                         [pid]))
             assert activity.startswith("COPY") and "TransactionID" in activity
         else:
             def waiting() -> bool:
@@ -114,7 +116,7 @@ def test_a_killed_import_changes_nothing_and_the_next_one_succeeds(
                 return row is not None and row[0] == "Lock"
             wait_for(waiting, f"the importer to wait for the lock on {locked}")
         running = admin.execute("SELECT batch_id, outcome FROM sunshine.import_batch "
-                                "ORDER BY batch_id DESC LIMIT 1").fetchone()
+                                "ORDER BY batch_id DESC LIMIT 1").fetchall()[0]
         assert running[1] == "running"
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
@@ -125,8 +127,8 @@ def test_a_killed_import_changes_nothing_and_the_next_one_succeeds(
         admin.rollback()  # releases the table lock, if any
 
     def backend_gone() -> bool:
-        gone = admin.execute("SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)",
-                             [pid]).fetchone()[0]
+        gone: bool = one(admin.execute(
+            "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)", [pid]))
         admin.commit()
         return gone
     wait_for(backend_gone, "the killed importer's session to end")

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from sunshine_pipeline.imports.ledger import one
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
 from tests.test_oracle import write_handmade_batch
 
@@ -18,7 +19,7 @@ from tests.test_oracle import write_handmade_batch
 def test_a_file_changing_during_the_import_fails_the_batch(tmp_path: Path,
                                                            conn: psycopg.Connection) -> None:
     batch = write_handmade_batch(tmp_path / "growing")
-    touched = []
+    touched: list[str] = []
 
     def still_writing(file: str, done: int, total: int) -> None:
         if file == "Transactions.csv" and not touched:  # the dropper appends meanwhile
@@ -31,16 +32,16 @@ def test_a_file_changing_during_the_import_fails_the_batch(tmp_path: Path,
         import_batch(conn, batch, progress=still_writing)
     assert touched
     for table in ("Names", "Transactions", "Committees"):
-        assert conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
-            sql.Identifier(table))).fetchone()[0] == 0
+        assert one(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+            sql.Identifier(table)))) == 0
     outcome, error = conn.execute(
         "SELECT outcome, error FROM sunshine.import_batch ORDER BY batch_id DESC LIMIT 1"
-    ).fetchone()
+    ).fetchall()[0]
     assert outcome == "rejected"
     assert error.startswith("Names.csv: changed while the batch was being imported")
 
     assert import_batch(conn, batch).outcome == "landed"  # settled: it imports
-    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] > 0
+    assert one(conn.execute('SELECT count(*) FROM "Transactions"')) > 0
 
 
 def test_a_symbolic_link_in_a_batch_is_refused_by_the_importer(
@@ -51,4 +52,4 @@ def test_a_symbolic_link_in_a_batch_is_refused_by_the_importer(
     (batch / "Names.csv").symlink_to(secret)
     with pytest.raises(BatchRejected, match=r"linked/Names\.csv is a symbolic link"):
         import_batch(conn, batch)
-    assert conn.execute('SELECT count(*) FROM "Names"').fetchone()[0] == 0
+    assert one(conn.execute('SELECT count(*) FROM "Names"')) == 0

@@ -1,15 +1,16 @@
--- A minimal committee in the site's "Committees" for each IE target name that has none: its
--- id is -name_id (which the importer's resolution already wrote into subject_committee_id;
--- no real committee has a negative id), its name record the target, and the site's NOT NULL
--- columns their empty values. Marked in sunshine.synthesized_committee; recorded in the
--- batch's change set. IE rows are read through the site's subject_committee_id index.
+-- A minimal committee in the site's "Committees" for each name a CommitteeOfName resolution
+-- (imports/catalog.py) found no committee for: its id is -name_id (which the resolution
+-- already wrote into the resolved column of the file's table; no real committee has a
+-- negative id), its name record the name, and the site's NOT NULL columns their empty
+-- values. Marked in sunshine.synthesized_committee; recorded in the batch's change set. For
+-- the IE target, the rows are read through the site's subject_committee_id index.
 WITH targets AS (
-    SELECT DISTINCT t.subject_committee_id AS committee_id
-    FROM "Transactions" AS t
+    SELECT DISTINCT t.{column} AS committee_id
+    FROM {source} AS t
     WHERE
-        t.subject_committee_id < 0
+        t.{column} < 0
         AND NOT EXISTS (
-            SELECT FROM "Committees" AS c WHERE c.committee_id = t.subject_committee_id
+            SELECT FROM "Committees" AS c WHERE c.committee_id = t.{column}
         )
 ),
 

@@ -29,14 +29,10 @@ from pathlib import Path
 
 import psycopg
 
-from sunshine_pipeline.imports.loader import (
-    BatchRejected,
-    BatchResult,
-    Origin,
-    ProgressFn,
-    import_batch,
-    skip_if_landed,
-)
+from sunshine_pipeline.imports.fileimport import ProgressFn
+from sunshine_pipeline.imports.ledger import CLI_WRITER, BatchResult
+from sunshine_pipeline.imports.loader import Origin, import_batch, skip_if_landed
+from sunshine_pipeline.imports.plan import BatchRejected
 
 SUFFIXES = (".mdb", ".accdb")
 EXPORT_OPTIONS = ("-D", "%Y-%m-%d", "-T", "%Y-%m-%d %H:%M:%S", "-b", "hex")
@@ -111,7 +107,7 @@ def file_hash(path: Path) -> str:
 
 def import_access_file(conn: psycopg.Connection, path: Path, *,
                        tables: set[str] | None = None, force: bool = False,
-                       dry_run: bool = False, writer: str = "sunshine import",
+                       dry_run: bool = False, writer: str = CLI_WRITER,
                        progress: ProgressFn | None = None,
                        on_table: TableFn | None = None) -> BatchResult:
     """Export `path` and import it as one batch (loader.import_batch; `tables` selects among

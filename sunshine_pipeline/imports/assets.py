@@ -24,14 +24,16 @@ from psycopg import sql
 from sunshine_pipeline.checks import quarantine_tolerance
 from sunshine_pipeline.imports import access
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_FILE, SOURCES_BY_TABLE, SourceFile
-from sunshine_pipeline.imports.loader import (
+from sunshine_pipeline.imports.ledger import (
     PREVIEW_ROWS,
-    BatchRejected,
     BatchResult,
     FileResult,
     QuarantinedRow,
-    import_batch,
+    one,
+    run_writer,
 )
+from sunshine_pipeline.imports.loader import import_batch
+from sunshine_pipeline.imports.plan import BatchRejected
 from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.views.refresh import view_columns
 
@@ -109,8 +111,7 @@ def file_metadata(result: BatchResult, file: FileResult | None, table: str) -> d
 
 def table_metadata(conn: psycopg.Connection, table: str) -> dict:
     """What the table holds now: its row count (exact) and column schema."""
-    rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
-                        ).fetchone()[0]
+    rows = one(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))))
     return {"dagster/row_count": rows, "dagster/column_schema": dg.TableSchema(
         columns=[dg.TableColumn(name, type_) for name, type_ in view_columns(conn, table)])}
 
@@ -174,7 +175,7 @@ def build_import_assets() -> dg.AssetsDefinition:
         """Landing batch (CSV files, or one Access file) → base tables, in one transaction
         (whole batch or nothing)."""
         tables = {key.path[-1] for key in context.selected_asset_keys}
-        batch, writer = Path(config.batch_dir), f"dagster run {context.run.run_id}"
+        batch, writer = Path(config.batch_dir), run_writer(context.run.run_id)
         try:
             with warehouse.connection() as conn:
                 access_file = (batch if access.is_access_file(batch) else

@@ -1,7 +1,10 @@
 """The landing files, declared once: file name, the site's table it fills, key, and each
-column's export header, the site's column name, type and whether it is required. The
-importer's staging, validation and upsert SQL is composed from this declaration (identifiers
-via psycopg.sql).
+column's export header (in the export's order, with the export's columns the site does not
+store), the site's column name, type and whether it is required, its references and how a
+reference is resolved when the export holds something else than the site's key (a name, or
+a NameID where the site stores a committee). The importer's staging, validation and upsert
+SQL is composed from this declaration (identifiers via psycopg.sql), and generate.py writes
+its synthetic batches' headers from it.
 
 The tables are the site's (sql/site/ creates them where they are missing): the column names
 are the site's Django columns. What an empty field becomes follows the live column: '' in a
@@ -45,7 +48,8 @@ class Column:
     if_empty: bool | None = None
     lookup: Lookup | None = None
     # An id that is 1 or more: the key of every table but Names, whose sentinel records
-    # (domain.md) have ids <= 0. A key of 0 or below is a bad value.
+    # (Multiple Contributors, Invalid Name, ...) have ids <= 0. A key of 0 or below is a bad
+    # value.
     positive: bool = False
 
 
@@ -60,6 +64,35 @@ class Reference:
     table: str
     target: str
     what: str
+
+
+@dataclass(frozen=True)
+class CommitteeOfName:
+    """The export holds a NameID where the site stores a committee id (an IE's target): the
+    value becomes the committee of that name (a real one before a synthesized one, then the
+    smallest id), else a committee synthesized for the name once the file's rows are written,
+    with id -name_id, which no real committee has (sql/imports/synthesize_committees.sql).
+    The name itself must be a row of Names (the column's Reference); a sentinel name (id 0
+    or below) that no committee has quarantines the row, since no committee can be made for
+    it. The typed staging keeps the name id as `name_column` (the quarantine's reasons are
+    about the name)."""
+
+    column: str
+    name_column: str
+    what: str
+    # The table the resolution writes to, and the statement that does (composed with the
+    # file's table and `column` as identifiers).
+    synthesizes: str = "Committees"
+    statement: str = "imports/synthesize_committees.sql"
+
+
+@dataclass(frozen=True)
+class Unstored:
+    """A column of the export the site does not store (kept in sunshine.unmapped_data with
+    the file's other unknown columns), and the export's header it follows."""
+
+    header: str
+    after: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +112,12 @@ class SourceFile:
     on_update: tuple[tuple[str, str], ...] = ()
     # The column that identifies a row in the change set (defaults to the single key column).
     change_key: str | None = None
+    # References resolved to another table's key, synthesizing the rows that are missing.
+    resolutions: tuple[CommitteeOfName, ...] = ()
+    # Columns of the export the site does not store (export_headers places them).
+    unstored: tuple[Unstored, ...] = ()
+    # A boolean column whose turning true is recorded as a deletion ('d') in the change set.
+    deleted_flag: str | None = None
 
     @property
     def stem(self) -> str:
@@ -87,6 +126,20 @@ class SourceFile:
     @property
     def required_headers(self) -> list[str]:
         return [c.header for c in self.columns if c.required]
+
+    @property
+    def export_headers(self) -> list[str]:
+        """The export's header row: the columns in their order, each unstored one after the
+        header it follows (what generate.py writes)."""
+        headers = [c.header for c in self.columns]
+        for extra in self.unstored:
+            headers.insert(headers.index(extra.after) + 1, extra.header)
+        return headers
+
+    @property
+    def resolution_of(self) -> dict[str, CommitteeOfName]:
+        """The resolutions, by the column they resolve."""
+        return {r.column: r for r in self.resolutions}
 
     @property
     def self_references(self) -> tuple[Reference, ...]:
@@ -125,8 +178,9 @@ def varchar_length(definition: str) -> int | None:
 
 
 def _lookup(table: str, singular: str, extra: tuple[Column, ...] = (),
-            unique: tuple[tuple[str, ...], ...] = ()) -> SourceFile:
-    """A small lookup table: <X>ID, <X>Name (+ extra columns)."""
+            unique: tuple[tuple[str, ...], ...] = (), name_header: str | None = None
+            ) -> SourceFile:
+    """A small lookup table: <X>ID, <X>Name (or `name_header`) + extra columns."""
     id_column = re.sub(r"(?<!^)(?=[A-Z])", "_", singular).lower() + "_id"
     return SourceFile(
         file=f"{table}.csv",
@@ -134,7 +188,7 @@ def _lookup(table: str, singular: str, extra: tuple[Column, ...] = (),
         key=(id_column,),
         columns=(
             Column(f"{singular}ID", id_column, INT, required=True, positive=True),
-            Column(f"{singular}Name", "name"),
+            Column(name_header or f"{singular}Name", "name"),
             *extra,
         ),
         unique=unique,
@@ -189,7 +243,7 @@ SOURCES: tuple[SourceFile, ...] = (
             Column("IsActive", "is_active", BOOL, if_empty=False),
         ),
     ),
-    _lookup("ReportNames", "ReportName"),
+    _lookup("ReportNames", "ReportName", name_header="ReportName"),
     SourceFile(
         file="Names.csv",
         table="Names",
@@ -223,21 +277,21 @@ SOURCES: tuple[SourceFile, ...] = (
         columns=(
             Column("CommitteeID", "committee_id", INT, required=True, positive=True),
             Column("NameID", "name_id", INT, required=True),
-            Column("ChairpersonNameID", "chairperson_id", INT),
-            Column("TreasurerNameID", "treasurer_id", INT),
             Column("CandidateNameID", "candidate_id", INT),
             Column("CandidatePartyID", "candidate_party_id", INT),
             Column("CandidateOfficeID", "candidate_office_id", INT),
             Column("CandidateCountyID", "candidate_county_id", INT),
             Column("CandidateIsIncumbent", "is_incumbent", BOOL, if_empty=False),
             Column("CandidateCycleID", "election_cycle_id", INT),
+            Column("OrganizationDate", "organization_date", DATE),
+            Column("TerminationDate", "termination_date", DATE),
+            Column("ChairpersonNameID", "chairperson_id", INT),
+            Column("TreasurerNameID", "treasurer_id", INT),
             Column("SponsorNameID", "sponsor_id", INT),
             Column("SponsorType", "sponsor_type"),
             Column("SponsorRelationship", "sponsor_relationship"),
             Column("BallotMeasureID", "ballot_measure_id", INT),
             Column("BenefitsBallotMeasure", "benefits_ballot_measure", BOOL, if_empty=False),
-            Column("OrganizationDate", "organization_date", DATE),
-            Column("TerminationDate", "termination_date", DATE),
             Column("PhysicalAddress1", "physical_address1"),
             Column("PhysicalAddress2", "physical_address2"),
             Column("PhysicalCity", "physical_city"),
@@ -247,6 +301,8 @@ SOURCES: tuple[SourceFile, ...] = (
             Column("FinancialInstitution2", "financial_institution2"),
             Column("FinancialInstitution3", "financial_institution3"),
         ),
+        unstored=(Unstored("DesigneeNameID", after="TreasurerNameID"),
+                  Unstored("CandidateOtherPartyName", after="FinancialInstitution3")),
         references=(
             *_names("name_id:name", "candidate_id:candidate name",
                     "chairperson_id:chairperson name", "treasurer_id:treasurer name",
@@ -313,6 +369,9 @@ SOURCES: tuple[SourceFile, ...] = (
             Reference("modifies_transaction_id", "Transactions", "transaction_id",
                       "modified transaction"),
         ),
+        resolutions=(CommitteeOfName("subject_committee_id", "subject_name_id",
+                                     "subject committee name"),),
+        deleted_flag="deleted",
     ),
     SourceFile(
         file="candidate_soi.csv",
@@ -343,7 +402,7 @@ SOURCES_BY_FILE: dict[str, SourceFile] = {s.file.lower(): s for s in SOURCES}
 # The site's tables in the order they are created (a table after those it references).
 SITE_TABLES: tuple[str, ...] = tuple(s.table for s in SOURCES)
 
-# Real values the site's columns cannot hold as they stand (domain.md): three-character
+# Real values the site's columns cannot hold as they stand: three-character
 # states ("AZ ", "az.") and "Arizona", ZIP+4 codes with spaces, transactions with no date.
 WIDENINGS: tuple[Widening, ...] = (
     Widening("Names", "state", "character varying(2)", "character varying(50)",

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from sunshine_pipeline.imports import access
-from sunshine_pipeline.imports.ledger import one
 from sunshine_pipeline.imports.loader import BatchRejected
+from sunshine_pipeline.resources import one
 
 MDB = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "mdb"
 pytestmark = pytest.mark.skipif(shutil.which("mdb-export") is None,

@@ -23,9 +23,8 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline.generate import generate_batch
-from sunshine_pipeline.imports.ledger import one
 from sunshine_pipeline.imports.loader import import_batch
-from sunshine_pipeline.resources import connect
+from sunshine_pipeline.resources import connect, one
 from tests.test_import import checksums
 
 pytestmark = pytest.mark.processes

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.imports.ledger import one
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+from sunshine_pipeline.resources import one
 from tests.test_oracle import write_handmade_batch
 
 

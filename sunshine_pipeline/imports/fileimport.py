@@ -21,8 +21,9 @@ from psycopg import sql
 from psycopg.abc import QueryNoTemplate as Query
 
 from sunshine_pipeline.imports.catalog import TEXT, SourceFile
-from sunshine_pipeline.imports.ledger import FileResult, one
+from sunshine_pipeline.imports.ledger import FileResult
 from sunshine_pipeline.imports.plan import PlannedFile
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_text
 
 log = logging.getLogger(__name__)

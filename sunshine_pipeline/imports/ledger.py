@@ -23,12 +23,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from sunshine_pipeline.imports.catalog import SOURCES_BY_TABLE
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_text
 
 log = logging.getLogger(__name__)
@@ -122,13 +122,6 @@ class BatchResult:
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {f.file: f.counts() for f in self.files}
-
-
-def one(cursor: psycopg.Cursor[Any]) -> Any:
-    """The single value of the single row a statement returns."""
-    row = cursor.fetchone()
-    assert row is not None, "the statement returns one row"
-    return row[0]
 
 
 @contextlib.contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -21,12 +20,9 @@ from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _instance() -> Iterator[None]:
-    """Resolving definitions looks up the current Dagster instance: give each test its own,
-    whatever an earlier test module left current."""
-    with dg.instance_for_test():
-        yield
+# Resolving definitions looks up the current Dagster instance: each test gets its own,
+# whatever an earlier test module left current.
+pytestmark = pytest.mark.usefixtures("instance")
 
 
 def test_workspace_loads_with_the_dagster_cli(tmp_path: Path) -> None:

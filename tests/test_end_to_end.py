@@ -16,26 +16,10 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline.definitions import build_definitions
-from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.views.catalog import VIEWS, downstream_views
-from tests.oracle import VIEW_COLUMNS, VIEW_SORT_KEYS, expected_views
-from tests.test_oracle import write_handmade_batch
-
-
-def ingest(warehouse: WarehouseResource, batch: Path, instance: dg.DagsterInstance,
-           tags: dict | None = None) -> dg.ExecuteInProcessResult:
-    job = build_definitions(warehouse).resolve_job_def("ingest_batch_job")
-    return job.execute_in_process(
-        instance=instance, tags=tags or {},
-        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}})
-
-
-def view_rows(conn: psycopg.Connection, view: str) -> list[tuple]:
-    columns = VIEW_COLUMNS[view]
-    order = VIEW_SORT_KEYS[view] or columns
-    return conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(view),
-        sql.SQL(", ").join(map(sql.Identifier, order)))).fetchall()
+from tests.batches import write_handmade_batch
+from tests.oracle import VIEW_COLUMNS, expected_views
+from tests.pipeline import ingest, view_rows
 
 
 @pytest.fixture(params=["handmade", "generated"])

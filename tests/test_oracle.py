@@ -1,8 +1,9 @@
 """The oracle against figures worked out by hand on a batch small enough to read.
 
 The hand-made batch lives in tests/batches/handmade/ (one CSV file per table, as mdb-export
-writes them); `write_handmade_batch` copies it where a test wants it. Every row of it is valid
-under the site's schema except the ones that are there to be left out; what each row tests:
+writes them); `tests.batches.write_handmade_batch` copies it where a test wants it. Every row
+of it is valid under the site's schema except the ones that are there to be left out; what
+each row tests:
 
 Names: sentinels -7, -5, -1, 0 (not donors); 101 non-ASCII with a county; 102 'Az ' and a
 middle name; 103 a business with a comma and 'az.'; 104 quotes; 105 every text field empty
@@ -27,13 +28,19 @@ candidate_soi: 'mayor ' finds Mayor (trimmed, any case); the two 'Doe, Jane' of 
 stays; 'Dogcatcher' is no office; 'Nobody, Ned' has no FilingDate. Four statements land.
 """
 
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tests.batches import (  # write_batch: until test_import.py imports it from tests.batches
+    HANDMADE,
+    TRANSACTIONS_HEADER,
+    handmade_with,
+    write_batch,  # noqa: F401
+    write_handmade_batch,
+)
 from tests.oracle import (
     VIEW_COLUMNS,
     VIEW_SORT_KEYS,
@@ -46,42 +53,6 @@ from tests.oracle import (
     parse_int,
     parse_timestamp,
 )
-
-HANDMADE = Path(__file__).parent / "batches" / "handmade"
-
-TRANSACTIONS_HEADER = (
-    "TransactionID,CommitteeID,TransactionTypeID,TransactionDate,Amount,NameID,"
-    "SubjectCommitteeID,IsForBenefit,CategoryID,Memo,AccountType,ModifiesTransactionID,"
-    "Deleted\n"
-)
-
-
-def write_batch(directory: Path, files: dict[str, str]) -> Path:
-    directory.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (directory / name).write_text(text, encoding="utf-8", newline="")
-    return directory
-
-
-def write_handmade_batch(directory: Path) -> Path:
-    """The hand-made batch: every quirk of domain.md in a few rows (also used against SQL).
-    candidate_soi.csv is copied last (its presence means the batch is complete)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    files = sorted(HANDMADE.glob("*.csv"), key=lambda p: (p.name == "candidate_soi.csv", p.name))
-    for path in files:
-        shutil.copyfile(path, directory / path.name)
-    return directory
-
-
-def handmade_with(directory: Path, files: dict[str, str | None]) -> Path:
-    """The hand-made batch with some files replaced (None: left out)."""
-    write_handmade_batch(directory)
-    for name, text in files.items():
-        if text is None:
-            (directory / name).unlink()
-        else:
-            (directory / name).write_text(text, encoding="utf-8", newline="")
-    return directory
 
 
 @pytest.fixture

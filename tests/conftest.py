@@ -3,7 +3,8 @@ the server named by SUNSHINE_TEST_DATABASE_URL; every test gets a fresh database
 
 Shared here: the server, a fresh database and connections to it (`conn` in a transaction,
 `wconn` autocommit), the warehouse resource, the generated `small_batch` and a warehouse
-`loaded` with it, a Dagster test `instance`, and the least-privilege `roles`. Plain helpers
+`loaded` with it, a Dagster test `instance`, a database for a Dagster instance's storage
+(`dagster_db`), and the least-privilege `roles`. Plain helpers
 live in modules of their own: tests/batches/ (batches written for a test), tests/pipeline.py
 (running the pipeline), tests/databases.py, tests/roles.py, tests/rollups.py,
 tests/waiting.py."""
@@ -18,6 +19,7 @@ import psycopg
 import pytest
 
 from sunshine_pipeline.resources import WarehouseResource, connect
+from tests.batches import write_small_batch
 from tests.databases import create_database as _create_database  # noqa: F401
 from tests.databases import drop_database as _drop_database  # noqa: F401
 from tests.databases import postgres_server, scratch_database
@@ -64,11 +66,7 @@ def warehouse(db_url: str) -> WarehouseResource:
 @pytest.fixture(scope="session")
 def small_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated batch, small enough for many tests, with enough IE rows to rank."""
-    from sunshine_pipeline.generate import generate_batch
-
-    out = tmp_path_factory.mktemp("batch") / "batch-001"
-    generate_batch(out, transactions=20_000, seed=11, ie_share=0.01)
-    return out
+    return write_small_batch(tmp_path_factory.mktemp("batch") / "batch-001")
 
 
 @pytest.fixture
@@ -84,6 +82,14 @@ def instance() -> Iterator[dg.DagsterInstance]:
     definitions looks the current one up)."""
     with dg.instance_for_test() as inst:
         yield inst
+
+
+@pytest.fixture
+def dagster_db(pg_server: str) -> Iterator[str]:
+    """A fresh database for a Dagster instance's runs, events and cursors (its conninfo;
+    tests.databases.storage_url makes it a dagster-postgres URL)."""
+    with scratch_database(pg_server, "dagster") as url:
+        yield url
 
 
 @pytest.fixture

@@ -69,7 +69,8 @@ def scratch_database(server_url: str, prefix: str = "test") -> Iterator[str]:
 def storage_url(conninfo: str) -> str:
     """A dagster-postgres URL (postgresql+psycopg2) for a libpq conninfo; a Unix-socket host
     goes into the query string."""
-    info = psycopg.conninfo.conninfo_to_dict(conninfo)
+    info = {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(conninfo).items()
+            if v is not None}
     host = info.get("host")
     socket = host if host and host.startswith("/") else None
     return URL.create(

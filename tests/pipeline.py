@@ -62,8 +62,9 @@ def execute(defs: dg.Definitions, job_name: str, request: dg.RunRequest,
     """Run a requested run in process, as the daemon would launch it."""
     return defs.resolve_job_def(job_name).execute_in_process(
         run_config=request.run_config, asset_selection=request.asset_selection,
-        tags={**request.tags, "dagster/run_key": request.run_key}, instance=instance,
-        raise_on_error=False)
+        tags={**request.tags, **({"dagster/run_key": request.run_key} if request.run_key
+                                 else {})},
+        instance=instance, raise_on_error=False)
 
 
 def view_rows(conn: psycopg.Connection, view: str) -> list[tuple]:

@@ -32,8 +32,8 @@ def login_roles(db_url: str) -> Iterator[Roles]:
     suffix = uuid.uuid4().hex[:8]
     pipeline, writer = f"pipeline_{suffix}", f"site_writer_{suffix}"
     roles = Roles(pipeline, writer, as_role(db_url, pipeline), as_role(db_url, writer))
-    admin_user = psycopg.conninfo.conninfo_to_dict(db_url).get("user") or "postgres"
-    dbname = psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
+    info = psycopg.conninfo.conninfo_to_dict(db_url)
+    admin_user, dbname = str(info.get("user") or "postgres"), str(info["dbname"])
     with psycopg.connect(db_url, autocommit=True) as admin:
         for role in (pipeline, writer):
             admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))

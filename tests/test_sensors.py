@@ -32,6 +32,7 @@ from sunshine_pipeline.sensors import (
 )
 from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
 from tests.batches import write_handmade_batch
+from tests.oracle import landed_rows
 from tests.pipeline import execute, tick
 
 # A statement of interest the hand-made batch does not hold (a batch appends it).
@@ -150,7 +151,7 @@ def test_one_batch_is_requested_once_across_repeats_and_restarts(
     refresh = ingest_and_follow(defs, request, instance)
     assert {e.asset_key for e in refresh.get_asset_materialization_events()} == {
         dg.AssetKey(v.name) for v in VIEWS}
-    assert soi_total(conn) == soi_rows(conn) > 0
+    assert soi_total(conn) == soi_rows(conn) == len(landed_rows(batch)["candidate_soi"])
 
     repeat = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert repeat.run_requests == []
@@ -293,7 +294,8 @@ def test_failed_batch_fixed_in_place_is_tried_again(landing, instance, defs, war
     (retry,) = data.run_requests
     assert retry.run_key.startswith("batch:bad@") and retry.run_key != request.run_key
     assert execute(defs, "ingest_batch_job", retry, instance).success
-    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] > 0
+    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] == len(
+        landed_rows(bad)["Transactions"])
     again = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert again.run_requests == []
     assert again.skip_message == f"no new ready batch in {landing}"

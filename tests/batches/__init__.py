@@ -1,6 +1,6 @@
 """Batches for tests, written where a test wants them: the hand-made batch (the CSV files of
 tests/batches/handmade/, in the landing format the importer reads), the hand-made batch with
-some files replaced, and batches of literal files."""
+some files replaced, batches of literal files, and the generated small batch."""
 
 from __future__ import annotations
 
@@ -44,4 +44,13 @@ def handmade_with(directory: Path, files: dict[str, str | None]) -> Path:
             (directory / name).unlink()
         else:
             (directory / name).write_text(text, encoding="utf-8", newline="")
+    return directory
+
+
+def write_small_batch(directory: Path) -> Path:
+    """A generated batch, small enough for many tests, with enough IE rows to rank (the
+    session's `small_batch`; the same seed gives the same files)."""
+    from sunshine_pipeline.generate import generate_batch
+
+    generate_batch(directory, transactions=20_000, seed=11, ie_share=0.01)
     return directory

@@ -4,10 +4,9 @@ the server named by SUNSHINE_TEST_DATABASE_URL; every test gets a fresh database
 Shared here: the server, a fresh database and connections to it (`conn` in a transaction,
 `wconn` autocommit), the warehouse resource, the generated `small_batch` and a warehouse
 `loaded` with it, a Dagster test `instance`, a database for a Dagster instance's storage
-(`dagster_db`), and the least-privilege `roles`. Plain helpers
-live in modules of their own: tests/batches/ (batches written for a test), tests/pipeline.py
-(running the pipeline), tests/databases.py, tests/roles.py, tests/rollups.py,
-tests/waiting.py."""
+(`dagster_db`), and the least-privilege `roles`. Plain helpers live in modules of their own:
+tests/batches/ (batches written for a test), tests/pipeline.py (running the pipeline),
+tests/databases.py, tests/roles.py, tests/rollups.py, tests/waiting.py."""
 
 from __future__ import annotations
 

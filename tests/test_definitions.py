@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -21,12 +20,9 @@ from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _instance() -> Iterator[None]:
-    """Resolving definitions looks up the current Dagster instance: give each test its own,
-    whatever an earlier test module left current."""
-    with dg.instance_for_test():
-        yield
+# Resolving definitions looks up the current Dagster instance: each test gets its own,
+# whatever an earlier test module left current.
+pytestmark = pytest.mark.usefixtures("instance")
 
 
 def test_workspace_loads_with_the_dagster_cli(tmp_path: Path) -> None:
@@ -74,7 +70,7 @@ def test_views_are_declared_upstream_first() -> None:
         seen.add(view.name)
 
 
-def test_downstream_views_follow_the_graph_of_domain_md() -> None:
+def test_downstream_views_follow_the_declared_dependencies() -> None:
     names = lambda tables: [v.name for v in downstream_views(tables)]  # noqa: E731
     assert names({"candidate_soi"}) == ["dashboard_aggregations"]
     assert names({"EntityTypes"}) == ["top_donors_mv", "mv_dashboard_top_donors"]
@@ -118,7 +114,8 @@ def test_dagster_yaml_runs_on_postgres_storage(pg_server: str, tmp_path: Path,
             90}
         result = dg.materialize([_probe_asset()], instance=instance)
         assert result.success
-        assert instance.get_latest_materialization_event(dg.AssetKey("probe")) is not None
+        event = instance.get_latest_materialization_event(dg.AssetKey("probe"))
+        assert event is not None and event.run_id == result.run_id
 
 
 def _probe_asset() -> dg.AssetsDefinition:

@@ -17,7 +17,7 @@ from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import NOTIFY_CHANNEL, materialize_view
-from tests.test_oracle import write_handmade_batch
+from tests.batches import write_handmade_batch
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The oracle against figures worked out by hand on a batch small enough to read.
 
 The hand-made batch lives in tests/batches/handmade/ (one CSV file per table, as mdb-export
-writes them); `write_handmade_batch` copies it where a test wants it. Every row of it is valid
-under the site's schema except the ones that are there to be left out; what each row tests:
+writes them); `tests.batches.write_handmade_batch` copies it where a test wants it. Every row
+of it is valid under the site's schema except the ones that are there to be left out; what
+each row tests:
 
 Names: sentinels -7, -5, -1, 0 (not donors); 101 non-ASCII with a county; 102 'Az ' and a
 middle name; 103 a business with a comma and 'az.'; 104 quotes; 105 every text field empty
@@ -27,13 +28,19 @@ candidate_soi: 'mayor ' finds Mayor (trimmed, any case); the two 'Doe, Jane' of 
 stays; 'Dogcatcher' is no office; 'Nobody, Ned' has no FilingDate. Four statements land.
 """
 
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tests.batches import (  # write_batch: until test_import.py imports it from tests.batches
+    HANDMADE,
+    TRANSACTIONS_HEADER,
+    handmade_with,
+    write_batch,  # noqa: F401
+    write_handmade_batch,
+)
 from tests.oracle import (
     VIEW_COLUMNS,
     VIEW_SORT_KEYS,
@@ -46,42 +53,6 @@ from tests.oracle import (
     parse_int,
     parse_timestamp,
 )
-
-HANDMADE = Path(__file__).parent / "batches" / "handmade"
-
-TRANSACTIONS_HEADER = (
-    "TransactionID,CommitteeID,TransactionTypeID,TransactionDate,Amount,NameID,"
-    "SubjectCommitteeID,IsForBenefit,CategoryID,Memo,AccountType,ModifiesTransactionID,"
-    "Deleted\n"
-)
-
-
-def write_batch(directory: Path, files: dict[str, str]) -> Path:
-    directory.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (directory / name).write_text(text, encoding="utf-8", newline="")
-    return directory
-
-
-def write_handmade_batch(directory: Path) -> Path:
-    """The hand-made batch: every quirk of domain.md in a few rows (also used against SQL).
-    candidate_soi.csv is copied last (its presence means the batch is complete)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    files = sorted(HANDMADE.glob("*.csv"), key=lambda p: (p.name == "candidate_soi.csv", p.name))
-    for path in files:
-        shutil.copyfile(path, directory / path.name)
-    return directory
-
-
-def handmade_with(directory: Path, files: dict[str, str | None]) -> Path:
-    """The hand-made batch with some files replaced (None: left out)."""
-    write_handmade_batch(directory)
-    for name, text in files.items():
-        if text is None:
-            (directory / name).unlink()
-        else:
-            (directory / name).write_text(text, encoding="utf-8", newline="")
-    return directory
 
 
 @pytest.fixture
@@ -112,7 +83,7 @@ def test_every_view_has_columns_and_sort_key(batch: Path) -> None:
         assert set(VIEW_SORT_KEYS[view]) <= set(VIEW_COLUMNS[view]), view
 
 
-def test_rows_that_land(batch: Path) -> None:
+def test_only_valid_rows_and_rows_whose_references_landed_land(batch: Path) -> None:
     landed = landed_rows(batch)
     assert {table: len(rows) for table, rows in landed.items()} == {
         "EntityTypes": 4, "TransactionTypes": 3, "Counties": 2, "Parties": 2, "Offices": 3,
@@ -153,7 +124,7 @@ def test_values_as_the_site_stores_them(batch: Path) -> None:
     assert (measure["MeasureNumber"], measure["OfficialTitle"]) == (None, None)
 
 
-def test_top_donors(batch: Path) -> None:
+def test_top_donors_are_the_contributors_with_a_name_record(batch: Path) -> None:
     assert expected_views(batch)["top_donors_mv"] == [
         (101, "Peña, José", "Phoenix", "AZ", "Individual", money("74.50"), 2),
         (102, "O'Brien, Mary", "Tucson", "Az ", "Individual", money("350.00"), 1),
@@ -174,7 +145,7 @@ def test_dashboard_top_donors_breaks_ties_on_smaller_id(batch: Path) -> None:
     ]
 
 
-def test_committee_ie_summary(batch: Path) -> None:
+def test_ie_summary_totals_each_committee_against_each_resolved_target(batch: Path) -> None:
     assert expected_views(batch)["mv_committee_ie_summary"] == [
         (
             1, "Committee A", -700, "Legacy Group",
@@ -199,7 +170,7 @@ def test_committee_ie_summary(batch: Path) -> None:
     ]  # fmt: skip
 
 
-def test_ie_committee_rankings(batch: Path) -> None:
+def test_ie_committee_rankings_total_each_committees_ie(batch: Path) -> None:
     views = expected_views(batch)
     expected = [
         (1, "Committee A", money("1850.25"), 4),
@@ -209,7 +180,7 @@ def test_ie_committee_rankings(batch: Path) -> None:
     assert views["mv_dashboard_top_ie_committees"] == expected
 
 
-def test_support_and_oppose(batch: Path) -> None:
+def test_support_and_oppose_split_live_ie_by_benefit(batch: Path) -> None:
     """Support 1000 + 100 + 50 + 25 = 1175 (4), oppose 500 + 300 + 60 = 860 (3):
     860 / 2035 = 42.26 %, 1175 / 2035 = 57.74 %."""
     views = expected_views(batch)
@@ -220,7 +191,7 @@ def test_support_and_oppose(batch: Path) -> None:
     assert views["mv_dashboard_support_oppose"] == [(money("1175.00"), money("860.00"), 4, 3)]
 
 
-def test_recent_expenditures(batch: Path) -> None:
+def test_recent_expenditures_list_live_ie_with_committee_and_target(batch: Path) -> None:
     tv_spot = "TV\nspot"
     assert expected_views(batch)["mv_dashboard_recent_expenditures"] == [
         (2001, money("-1000.00"), date(2024, 3, 1), 'Mailers, "round 1"', True,
@@ -242,7 +213,7 @@ def test_recent_expenditures(batch: Path) -> None:
     ]  # fmt: skip
 
 
-def test_dashboard_aggregations(batch: Path) -> None:
+def test_dashboard_aggregations_count_ie_candidates_and_statements(batch: Path) -> None:
     """1750.25 + 100 + 375 + 60 of IE; committees 4 and 6 have a candidate; 4 statements."""
     assert expected_views(batch)["dashboard_aggregations"] == [(money("2285.25"), 2, 8, 4, 4, 0)]
 
@@ -345,7 +316,7 @@ def test_a_committee_left_out_takes_its_transactions(tmp_path: Path) -> None:
         ("", None),
     ],
 )
-def test_parse_date(text: str, expected: date | None) -> None:
+def test_parse_date_reads_every_spelling_of_the_export(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
 
 
@@ -365,7 +336,7 @@ def test_parse_timestamp_is_arizona_time() -> None:
         parse_timestamp("2024-07-01 25:00")
 
 
-def test_parse_amount_integer_and_boolean() -> None:
+def test_amounts_integers_and_booleans_parse_strictly() -> None:
     assert [parse_cents(text) for text in ("-25.5", "100", "0.07", "-0.10", "")] == [
         -2550, 10000, 7, -10, None,
     ]  # fmt: skip

@@ -9,9 +9,7 @@ reconciliation is rebuilt from the base tables by the next refresh, which follow
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -20,56 +18,22 @@ from psycopg import sql
 
 from sunshine_pipeline.checks import ERROR, check_reconciles, reconciliation_failures
 from sunshine_pipeline.imports.catalog import SITE_TABLES
-from sunshine_pipeline.imports.loader import IMPORTER_WRITER, import_batch
+from sunshine_pipeline.imports.loader import IMPORTER_WRITER
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schedules import stale_views
 from sunshine_pipeline.sensors import changed_base_tables, current_snapshot
-from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
+from sunshine_pipeline.views.catalog import VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
-from tests.test_rollup import RECOMPUTED, ROLLUP
+from tests import conftest
+from tests.pipeline import load
+from tests.roles import Roles
+from tests.rollups import rollup_is_exact
 
 DONORS = VIEWS_BY_NAME["top_donors_mv"]
 FRONT_CARD = VIEWS_BY_NAME["mv_dashboard_top_donors"]
 
-
-@dataclass(frozen=True)
-class Roles:
-    pipeline: str  # owns the database; runs migrations, imports and refreshes
-    writer: str  # the site's writer: DML on the site's tables only
-    pipeline_url: str
-    writer_url: str
-
-
-def _as(url: str, role: str) -> str:
-    return psycopg.conninfo.make_conninfo(url, user=role)
-
-
-@pytest.fixture
-def roles(db_url: str) -> Iterator[Roles]:
-    """Two login roles (cluster-wide, so uniquely named and dropped afterwards): the pipeline's,
-    owning the test database, and a site writer with no grant yet."""
-    suffix = uuid.uuid4().hex[:8]
-    names = Roles(f"pipeline_{suffix}", f"site_writer_{suffix}", "", "")
-    names = Roles(names.pipeline, names.writer, _as(db_url, names.pipeline),
-                  _as(db_url, names.writer))
-    admin_user = psycopg.conninfo.conninfo_to_dict(db_url).get("user") or "postgres"
-    dbname = psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
-    with psycopg.connect(db_url, autocommit=True) as admin:
-        for role in (names.pipeline, names.writer):
-            admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-            sql.Identifier(dbname), sql.Identifier(names.pipeline)))
-    try:
-        yield names
-    finally:
-        with psycopg.connect(db_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-                sql.Identifier(dbname), sql.Identifier(admin_user)))
-            for role in (names.pipeline, names.writer):
-                admin.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(
-                    sql.Identifier(role), sql.Identifier(admin_user)))
-                admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+# Until test_swap.py takes Roles from tests.roles and the roles fixture from conftest.py.
+roles = conftest.roles
 
 
 @pytest.fixture
@@ -80,18 +44,12 @@ def site(roles: Roles, small_batch: Path) -> Iterator[tuple[psycopg.Connection,
     with connect(roles.pipeline_url, autocommit=True) as pipeline:
         assert not pipeline.execute(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
-        import_batch(pipeline, small_batch)
-        for view in VIEWS:
-            materialize_view(pipeline, view)
+        load(pipeline, small_batch)
         for table in SITE_TABLES:
             pipeline.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
                 sql.Identifier(table), sql.Identifier(roles.writer)))
         with connect(roles.writer_url, autocommit=True) as writer:
             yield pipeline, writer
-
-
-def rollup_is_exact(conn: psycopg.Connection) -> bool:
-    return conn.execute(ROLLUP).fetchall() == conn.execute(RECOMPUTED).fetchall()
 
 
 def a_donor(conn: psycopg.Connection) -> int:
@@ -211,43 +169,40 @@ def test_a_writer_cannot_pass_for_the_importer(site, roles) -> None:
                        "WHERE batch_id = %s", [batch])
 
 
-def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(small_batch, db_url) -> None:
-    with connect(db_url, autocommit=True) as conn:
-        import_batch(conn, small_batch)
-        for view in VIEWS:
-            materialize_view(conn, view)
-        with connect(db_url) as watcher:
-            since = current_snapshot(watcher)
-        donor = a_donor(conn)
-        # The rollup falsified (as a redirected trigger left it) and published by a refresh.
-        conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
-                     "+ 5000000 WHERE entity_id = %s", [donor])
-        assert materialize_view(conn, DONORS, force=True).mode == "swapped"
+def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(loaded, db_url) -> None:
+    conn = loaded
+    with connect(db_url) as watcher:
+        since = current_snapshot(watcher)
+    donor = a_donor(conn)
+    # The rollup falsified (as a redirected trigger left it) and published by a refresh.
+    conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
+                 "+ 5000000 WHERE entity_id = %s", [donor])
+    assert materialize_view(conn, DONORS, force=True).mode == "swapped"
 
-        outcome = check_reconciles(conn, DONORS)
-        assert (outcome.passed, outcome.severity) == (False, ERROR)
-        assert "donor_totals flagged for a rebuild from the base tables" in outcome.description
-        state = conn.execute("SELECT needs_rebuild, rebuild_reason FROM sunshine.rollup_state "
-                             "WHERE rollup = 'donor_totals'").fetchone()
-        assert state[0] and state[1].startswith("top_donors_mv_matches_source_totals: ")
-        # A refresh follows: the source-change sensor hears of it, the schedule finds it stale.
-        with connect(db_url) as sensor:
-            assert changed_base_tables(sensor, since)[1] == {"Transactions": 0}
-        assert DONORS in stale_views(conn)
+    outcome = check_reconciles(conn, DONORS)
+    assert (outcome.passed, outcome.severity) == (False, ERROR)
+    assert "donor_totals flagged for a rebuild from the base tables" in outcome.description
+    state = conn.execute("SELECT needs_rebuild, rebuild_reason FROM sunshine.rollup_state "
+                         "WHERE rollup = 'donor_totals'").fetchone()
+    assert state[0] and state[1].startswith("top_donors_mv_matches_source_totals: ")
+    # A refresh follows: the source-change sensor hears of it, the schedule finds it stale.
+    with connect(db_url) as sensor:
+        assert changed_base_tables(sensor, since)[1] == {"Transactions": 0}
+    assert DONORS in stale_views(conn)
 
-        result = materialize_view(conn, DONORS)
-        assert (result.mode, result.swapped_views) == ("swapped", (FRONT_CARD.name,))
-        assert rollup_is_exact(conn)
-        assert check_reconciles(conn, DONORS).passed
-        assert conn.execute("SELECT NOT needs_rebuild AND rebuilt_at > flagged_at "
-                            "FROM sunshine.rollup_state WHERE rollup = 'donor_totals'"
-                            ).fetchone()[0]
-        assert DONORS not in stale_views(conn)
-        # Found wrong again right after the rebuild it asked for: the rollup is not rebuilt in
-        # a loop (the failing check says why).
-        conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
-                     "+ 1 WHERE entity_id = %s", [donor])
-        materialize_view(conn, DONORS, force=True)
-        again = check_reconciles(conn, DONORS)
-        assert not again.passed and "donor_totals not rebuilt again" in again.description
-        assert DONORS not in stale_views(conn)
+    result = materialize_view(conn, DONORS)
+    assert (result.mode, result.swapped_views) == ("swapped", (FRONT_CARD.name,))
+    assert rollup_is_exact(conn)
+    assert check_reconciles(conn, DONORS).passed
+    assert conn.execute("SELECT NOT needs_rebuild AND rebuilt_at > flagged_at "
+                        "FROM sunshine.rollup_state WHERE rollup = 'donor_totals'"
+                        ).fetchone()[0]
+    assert DONORS not in stale_views(conn)
+    # Found wrong again right after the rebuild it asked for: the rollup is not rebuilt in
+    # a loop (the failing check says why).
+    conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
+                 "+ 1 WHERE entity_id = %s", [donor])
+    materialize_view(conn, DONORS, force=True)
+    again = check_reconciles(conn, DONORS)
+    assert not again.passed and "donor_totals not rebuilt again" in again.description
+    assert DONORS not in stale_views(conn)

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +31,9 @@ from sunshine_pipeline.sensors import (
     views_after_import_sensor,
 )
 from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS, downstream_views
-from tests.test_oracle import write_handmade_batch
+from tests.batches import write_handmade_batch
+from tests.oracle import landed_rows
+from tests.pipeline import execute, tick
 
 # A statement of interest the hand-made batch does not hold (a batch appends it).
 NEWCOMER = "Newcomer,Mayor,IND,,,2024-03-01,https://example.org/9\n"
@@ -49,26 +50,6 @@ def soi_total(conn: psycopg.Connection) -> int:
 
 def soi_rows(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM candidate_soi").fetchone()[0]
-
-
-def sensor_definitions(warehouse: WarehouseResource) -> dg.Definitions:
-    return build_definitions(warehouse)
-
-
-def tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, defs: dg.Definitions,
-         warehouse: WarehouseResource, cursor: str | None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                      resources={"warehouse": warehouse})
-    return sensor.evaluate_tick(context)
-
-
-def execute(defs: dg.Definitions, job_name: str, request: dg.RunRequest,
-            instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    """Run a requested run in process, as the daemon would launch it."""
-    return defs.resolve_job_def(job_name).execute_in_process(
-        run_config=request.run_config, asset_selection=request.asset_selection,
-        tags={**request.tags, "dagster/run_key": request.run_key}, instance=instance,
-        raise_on_error=False)
 
 
 def after_import(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult):
@@ -107,12 +88,6 @@ def make_ready(batch: Path) -> Path:
 
 
 @pytest.fixture
-def instance() -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test() as inst:
-        yield inst
-
-
-@pytest.fixture
 def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "landing"
     path.mkdir()
@@ -124,7 +99,7 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def defs(warehouse: WarehouseResource, instance: dg.DagsterInstance) -> dg.Definitions:
     """Resolved while a test instance is current (Dagster looks one up when loading)."""
-    return sensor_definitions(warehouse)
+    return build_definitions(warehouse)
 
 
 def test_definitions_hold_the_sensors_running(defs) -> None:
@@ -176,14 +151,14 @@ def test_one_batch_is_requested_once_across_repeats_and_restarts(
     refresh = ingest_and_follow(defs, request, instance)
     assert {e.asset_key for e in refresh.get_asset_materialization_events()} == {
         dg.AssetKey(v.name) for v in VIEWS}
-    assert soi_total(conn) == soi_rows(conn) > 0
+    assert soi_total(conn) == soi_rows(conn) == len(landed_rows(batch)["candidate_soi"])
 
     repeat = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert repeat.run_requests == []
     assert repeat.cursor == data.cursor
 
     with dg.instance_for_test() as restarted:
-        again = tick(landing_batch_sensor, restarted, sensor_definitions(warehouse), warehouse,
+        again = tick(landing_batch_sensor, restarted, build_definitions(warehouse), warehouse,
                      repeat.cursor)
     assert again.run_requests == []
     assert again.cursor == data.cursor
@@ -319,7 +294,8 @@ def test_failed_batch_fixed_in_place_is_tried_again(landing, instance, defs, war
     (retry,) = data.run_requests
     assert retry.run_key.startswith("batch:bad@") and retry.run_key != request.run_key
     assert execute(defs, "ingest_batch_job", retry, instance).success
-    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] > 0
+    assert conn.execute('SELECT count(*) FROM "Transactions"').fetchone()[0] == len(
+        landed_rows(bad)["Transactions"])
     again = tick(landing_batch_sensor, instance, defs, warehouse, data.cursor)
     assert again.run_requests == []
     assert again.skip_message == f"no new ready batch in {landing}"

@@ -12,7 +12,7 @@ import pytest
 from sunshine_pipeline.imports.catalog import SITE_TABLES, WIDENINGS
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schema import ensure_schema, pending_widenings
-from tests.conftest import _create_database, _drop_database
+from tests.databases import scratch_database
 from tests.site import load_site_schema
 
 COLUMNS = """
@@ -65,14 +65,10 @@ def widened(site: dict[str, set[tuple]]) -> dict[str, set[tuple]]:
 @pytest.fixture
 def site_conn(pg_server: str) -> Iterator[psycopg.Connection]:
     """A database holding the site's schema as site_schema.sql makes it, nothing else."""
-    name = "site_schema_reference"
-    url = _create_database(pg_server, name)
-    try:
+    with scratch_database(pg_server, "site_schema") as url:
         load_site_schema(url)
         with connect(url) as c:
             yield c
-    finally:
-        _drop_database(pg_server, name)
 
 
 def test_the_pipeline_creates_the_sites_tables_as_the_site_defines_them(

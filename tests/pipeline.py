@@ -1,6 +1,7 @@
 """Running the pipeline in tests: a batch loaded without Dagster (fast set-up), the code
 location's jobs run in process through real Dagster, a sensor's tick evaluated and the run it
-requests launched as the daemon would, and a view read in its sort order.
+requests launched as the daemon would, a view read in its sort order, and a fingerprint of
+the base tables (to show that something left them as they were).
 
 Nothing here adds to or repairs the definitions: a test runs what `build_definitions` builds."""
 
@@ -15,7 +16,7 @@ from psycopg import sql
 from sunshine_pipeline.definitions import build_definitions
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import WarehouseResource
-from sunshine_pipeline.views.catalog import VIEWS
+from sunshine_pipeline.views.catalog import BASE_TABLES, VIEWS
 from sunshine_pipeline.views.refresh import materialize_view
 from tests.oracle import VIEW_COLUMNS, VIEW_SORT_KEYS
 
@@ -74,3 +75,10 @@ def view_rows(conn: psycopg.Connection, view: str) -> list[tuple]:
     return conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
         sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(view),
         sql.SQL(", ").join(map(sql.Identifier, order)))).fetchall()
+
+
+def checksums(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
+    """Row count and a hash of every row, per base table."""
+    return {t: conn.execute(sql.SQL(
+        "SELECT count(*), coalesce(sum(hashtext(x::text)), 0) FROM {} AS x").format(
+        sql.Identifier(t))).fetchall()[0] for t in BASE_TABLES}

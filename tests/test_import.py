@@ -23,7 +23,8 @@ from sunshine_pipeline.imports.assets import build_import_assets
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
 from sunshine_pipeline.resources import WarehouseResource
-from tests.test_oracle import write_batch, write_handmade_batch
+from tests.batches import write_batch, write_handmade_batch
+from tests.pipeline import checksums
 
 BAD_BATCHES = Path(__file__).parent / "bad_batches"
 CASES = sorted(p.name for p in BAD_BATCHES.iterdir() if p.is_dir() and not p.name.startswith("_"))
@@ -34,13 +35,6 @@ def keys(conn: psycopg.Connection, table: str) -> list:
     key = SOURCES_BY_TABLE[table].key[0]
     return [r[0] for r in conn.execute(sql.SQL("SELECT {k} FROM {t} ORDER BY {k}").format(
         k=sql.Identifier(key), t=sql.Identifier(table)))]
-
-
-def checksums(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
-    """Row count and a hash of every row, per base table."""
-    return {t: conn.execute(sql.SQL(
-        "SELECT count(*), coalesce(sum(hashtext(x::text)), 0) FROM {} AS x").format(
-        sql.Identifier(t))).fetchall()[0] for t in BASE_TABLES}
 
 
 def write_counters(conn: psycopg.Connection) -> dict[str, tuple[int, int, int]]:

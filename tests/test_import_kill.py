@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from psycopg import sql
 from sunshine_pipeline.generate import generate_batch
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import connect, one
-from tests.test_import import checksums
+from tests.pipeline import checksums
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.processes
 # Transactions of the batch that is killed: enough for its COPY to be caught in the middle
@@ -63,14 +63,6 @@ def admin(db_url: str) -> Iterator[psycopg.Connection]:
     """A second session (not autocommit): holds locks and watches the importer."""
     with connect(db_url, autocommit=False) as c:
         yield c
-
-
-def wait_for(predicate, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def staging_tables(conn: psycopg.Connection) -> list[str]:

@@ -13,7 +13,8 @@ from psycopg import sql
 
 from sunshine_pipeline.imports.loader import BatchRejected, import_batch
 from sunshine_pipeline.resources import one
-from tests.test_oracle import write_handmade_batch
+from tests.batches import write_handmade_batch
+from tests.oracle import landed_rows
 
 
 def test_a_file_changing_during_the_import_fails_the_batch(tmp_path: Path,
@@ -41,7 +42,8 @@ def test_a_file_changing_during_the_import_fails_the_batch(tmp_path: Path,
     assert error.startswith("Names.csv: changed while the batch was being imported")
 
     assert import_batch(conn, batch).outcome == "landed"  # settled: it imports
-    assert one(conn.execute('SELECT count(*) FROM "Transactions"')) > 0
+    assert one(conn.execute('SELECT count(*) FROM "Transactions"')) == len(
+        landed_rows(batch)["Transactions"])
 
 
 def test_a_symbolic_link_in_a_batch_is_refused_by_the_importer(

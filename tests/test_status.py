@@ -4,7 +4,6 @@ non-zero; sunshine.view_last_refresh tells a real "last updated" apart from a sk
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +12,7 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline.checks import Outcome, record
-from sunshine_pipeline.resources import connect
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.status import (
     failed_batches,
     format_status,
@@ -22,15 +21,6 @@ from sunshine_pipeline.status import (
 )
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
-from tests.test_checks import load
-
-
-@pytest.fixture
-def loaded(db_url: str, small_batch: Path) -> Iterator[psycopg.Connection]:
-    """An autocommit connection to a warehouse with the small batch and every view."""
-    with connect(db_url, autocommit=True) as conn:
-        load(conn, small_batch)
-        yield conn
 
 
 def test_every_view_is_fresh_after_a_clean_load(loaded) -> None:
@@ -58,8 +48,10 @@ def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
     # 2 h SLA); a change just now that top_donors_mv has not read: stale; a view refreshed
     # three hours ago whose inputs did not change since: fresh.
     conn.execute("DELETE FROM candidate_soi WHERE id = (SELECT min(id) FROM candidate_soi)")
-    conn.execute("UPDATE sunshine.change_log SET changed_at = now() - interval '3 hours' "
-                 "WHERE relation = 'candidate_soi'")
+    (three_hours_ago,) = {at for (at,) in conn.execute(
+        "UPDATE sunshine.change_log SET changed_at = now() - interval '3 hours' "
+        "WHERE relation = 'candidate_soi' RETURNING changed_at")}
+    before_write = one(conn.execute("SELECT clock_timestamp()"))
     conn.execute('UPDATE "EntityTypes" SET name = name WHERE entity_type_id = '
                  '(SELECT min(entity_type_id) FROM "EntityTypes")')
     conn.execute("UPDATE sunshine.view_refresh SET finished_at = now() - interval '3 hours' "
@@ -73,6 +65,7 @@ def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
     conn.execute("UPDATE sunshine.view_refresh SET definition_hash = 'older' "
                  "WHERE view_name = 'mv_dashboard_recent_expenditures'")
     statuses = {s.view: s for s in view_status(conn)}
+    after_status = one(conn.execute("SELECT clock_timestamp()"))
     assert {name: s.state for name, s in statuses.items() if s.state != "fresh"} == {
         "dashboard_aggregations": "overdue",
         "top_donors_mv": "stale",
@@ -84,7 +77,8 @@ def test_missing_stale_overdue_and_failing_views_are_named(loaded) -> None:
     assert not statuses["mv_dashboard_recent_expenditures"].definition_current
     assert statuses["mv_dashboard_recent_expenditures"].healthy
     assert statuses["mv_dashboard_top_ie_committees"].row_count is None
-    assert statuses["dashboard_aggregations"].waiting_since is not None
+    assert statuses["dashboard_aggregations"].waiting_since == three_hours_ago
+    assert before_write <= statuses["top_donors_mv"].waiting_since <= after_status
     assert statuses["ie_benefit_breakdown"].healthy
     assert status_exit_code(list(statuses.values())) == 1
     text = format_status(list(statuses.values()))
@@ -126,7 +120,8 @@ def test_view_last_refresh_tells_a_real_refresh_from_a_skipped_one(loaded) -> No
         'UPDATE "Transactions" SET amount = amount - 1 WHERE transaction_id = (SELECT '
         'min(transaction_id) FROM "Transactions" WHERE NOT deleted '
         "AND subject_committee_id IS NOT NULL)")
-    assert materialize_view(conn, view).rows_changed > 0
+    # The IE's (committee, target) row is replaced: one row deleted, one inserted.
+    assert materialize_view(conn, view).rows_changed == 2
     refreshed_again, changed, verified, mode = last()
     assert changed == refreshed_again > refreshed
 
@@ -143,7 +138,7 @@ def test_a_rejected_batch_is_listed_until_a_batch_lands_after_it(
         capsys: pytest.CaptureFixture[str]) -> None:
     from sunshine_pipeline import cli
     from sunshine_pipeline.imports.loader import BatchRejected, import_batch
-    from tests.test_oracle import write_handmade_batch
+    from tests.batches import write_handmade_batch
 
     monkeypatch.setenv("SUNSHINE_DATABASE_URL", db_url)
     bad = write_handmade_batch(tmp_path / "bad")

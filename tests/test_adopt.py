@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,11 +28,11 @@ from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schema import ensure_schema, live_definition, schema_hash
 from sunshine_pipeline.views.catalog import VIEWS
-from tests.conftest import _create_database, _drop_database
+from tests.databases import scratch_database
 from tests.oracle import expected_views
+from tests.pipeline import view_rows
 from tests.readers import Readers
 from tests.site import OLD_VIEWS, load_site_schema
-from tests.test_end_to_end import view_rows
 
 NINE = [v.name for v in VIEWS]
 SITE_OWNED = "auth_user"
@@ -89,9 +88,8 @@ def narrowed_batch(small_batch: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def scratch_url(pg_server: str) -> Iterator[str]:
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    yield _create_database(pg_server, name)
-    _drop_database(pg_server, name)
+    with scratch_database(pg_server, "scratch") as url:
+        yield url
 
 
 def site_columns(conn: psycopg.Connection, table: str) -> list[str]:

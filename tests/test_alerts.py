@@ -21,9 +21,8 @@ from sunshine_pipeline.checks import Outcome, record
 from sunshine_pipeline.definitions import build_definitions
 from sunshine_pipeline.resources import WarehouseResource, connect
 from sunshine_pipeline.views.catalog import VIEWS
-from tests.test_checks import load
-from tests.test_oracle import write_handmade_batch
-from tests.test_sensors import execute, tick
+from tests.batches import write_handmade_batch
+from tests.pipeline import execute, load, tick
 
 
 class Receiver:

@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,10 +32,10 @@ from dagster._core.utils import make_new_run_id
 from sunshine_pipeline import cli, runs
 from sunshine_pipeline.definitions import build_definitions
 from sunshine_pipeline.resources import connect
-from tests.conftest import _create_database, _drop_database
-from tests.test_checks import load
-from tests.test_daemon import storage_url
-from tests.test_oracle import write_handmade_batch
+from tests.batches import write_handmade_batch
+from tests.databases import storage_url
+from tests.pipeline import load
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.processes
 
@@ -47,13 +46,6 @@ POOL = f"view_{VIEW}"
 # fault is back (a CLI that never finishes, a backend that never ends).
 CLI_TIMEOUT_S = 180
 WAIT_S = 90
-
-
-@pytest.fixture
-def dagster_db(pg_server: str) -> Iterator[str]:
-    name = f"dagster_{uuid.uuid4().hex[:12]}"
-    yield _create_database(pg_server, name)
-    _drop_database(pg_server, name)
 
 
 @pytest.fixture
@@ -76,18 +68,6 @@ def env(tmp_path: Path, db_url: str, dagster_db: str, conn: psycopg.Connection,
 def instance(env: dict[str, str]) -> Iterator[dg.DagsterInstance]:
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         yield instance
-
-
-def wait_for(predicate, what: str, timeout: float = WAIT_S,
-             child: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if child is not None and child.poll() is not None:
-            raise AssertionError(f"the CLI exited while waiting for {what}:\n"
-                                 f"{child.stdout.read()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def start_cli(env: dict[str, str], *args: str) -> subprocess.Popen:
@@ -209,7 +189,7 @@ def test_after_a_kill_9_of_sunshine_refresh_the_next_refresh_succeeds(
         child = start_cli(env, "refresh", VIEW)
         try:
             wait_for(lambda: backends(), "the refresh to wait for the view's lock",
-                     timeout=CLI_TIMEOUT_S, child=child)
+                     timeout=CLI_TIMEOUT_S, child=child, interval=0.1)
             (backend,) = backends()
             (run,) = cli_runs(instance, child.pid)
             assert run.status == dg.DagsterRunStatus.STARTED
@@ -225,7 +205,8 @@ def test_after_a_kill_9_of_sunshine_refresh_the_next_refresh_succeeds(
         def backend_gone() -> bool:
             return admin.execute("SELECT NOT EXISTS (SELECT FROM pg_stat_activity "
                                  "WHERE pid = %s)", [backend]).fetchone()[0]
-        wait_for(backend_gone, "the killed refresh's backend to end")
+        wait_for(backend_gone, "the killed refresh's backend to end", timeout=WAIT_S,
+                 interval=0.1)
         admin.execute("SELECT pg_advisory_unlock_all()")
 
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
@@ -251,7 +232,7 @@ def test_sigterm_stops_a_refresh_waiting_for_its_pool_slot(
         def waiting() -> bool:
             return len(slot_holders(instance) - {holder}) == 1
         wait_for(waiting, "the refresh to wait for its pool slot", timeout=CLI_TIMEOUT_S,
-                 child=child)
+                 child=child, interval=0.1)
         (run,) = cli_runs(instance, child.pid)
         assert run.status == dg.DagsterRunStatus.STARTED
         child.send_signal(signal.SIGTERM)

@@ -14,46 +14,20 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import psycopg
 import pytest
-from sqlalchemy.engine import URL
 
 from sunshine_pipeline.sensors import AFTER_BATCH_TAG, BATCH_TAG
-from tests.conftest import _create_database, _drop_database
+from tests.batches import write_handmade_batch
+from tests.databases import storage_url
 from tests.oracle import expected_views
-from tests.test_oracle import write_handmade_batch
 
 pytestmark = pytest.mark.processes
 
 REPO = Path(__file__).resolve().parent.parent
 DEADLINE_S = 300  # generous: a loaded CI machine; a run takes about a minute
-
-
-
-def storage_url(conninfo: str) -> str:
-    """A dagster-postgres URL (postgresql+psycopg2) for a libpq conninfo; a Unix-socket host
-    goes into the query string."""
-    info = psycopg.conninfo.conninfo_to_dict(conninfo)
-    host = info.get("host")
-    socket = host if host and host.startswith("/") else None
-    return URL.create(
-        "postgresql+psycopg2", username=info.get("user"), password=info.get("password") or None,
-        host=None if socket else host, port=int(info["port"]) if info.get("port") else None,
-        database=info["dbname"], query={"host": socket} if socket else {},
-    ).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def dagster_db(pg_server: str) -> Iterator[str]:
-    """A fresh database for the instance's runs, events and cursors."""
-    name = f"dagster_{uuid.uuid4().hex[:12]}"
-    yield _create_database(pg_server, name)
-    _drop_database(pg_server, name)
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -25,10 +25,10 @@ from sunshine_pipeline.schema import apply_widenings, create_change_triggers, en
 from sunshine_pipeline.status import schema_status
 from sunshine_pipeline.views import assets as view_assets
 from sunshine_pipeline.views.catalog import VIEWS
+from tests.batches import handmade_with, write_handmade_batch
 from tests.catalog import declared, describe
 from tests.oracle import expected_views
-from tests.test_end_to_end import ingest, view_rows
-from tests.test_oracle import handmade_with, write_handmade_batch
+from tests.pipeline import ingest, view_rows
 
 RELEASE_0_1 = Path(__file__).parent / "fixtures" / "release_0_1" / "sql"
 

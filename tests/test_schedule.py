@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -20,15 +19,9 @@ from sunshine_pipeline.resources import WarehouseResource, connect
 from sunshine_pipeline.schedules import NOTHING_STALE, build_schedules
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
-from tests.test_oracle import write_handmade_batch
+from tests.batches import write_handmade_batch
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def instance() -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test() as inst:
-        yield inst
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The site's own schema, as the site's Django migrations leave a database: the contract the
 pipeline's tables must match (../shared/site/ beside the repository, read at test time; a
 checkout elsewhere, such as a git worktree, names the folder holding site/ in
-SUNSHINE_SHARED_DIR)."""
+SUNSHINE_SHARED_DIR). SHARED is that folder, for the other fixtures it holds (the Access
+files of fixtures/mdb/)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from sunshine_pipeline.resources import connect
 
-SHARED_SITE = Path(os.environ.get("SUNSHINE_SHARED_DIR")
-                   or Path(__file__).resolve().parents[2] / "shared") / "site"
+SHARED = Path(os.environ.get("SUNSHINE_SHARED_DIR")
+              or Path(__file__).resolve().parents[2] / "shared")
+SHARED_SITE = SHARED / "site"
 SITE_SCHEMA = SHARED_SITE / "site_schema.sql"
 OLD_VIEWS = SHARED_SITE / "old_views.sql"
 

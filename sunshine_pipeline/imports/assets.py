@@ -21,9 +21,9 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
-from sunshine_pipeline.checks import quarantine_tolerance
 from sunshine_pipeline.imports import access
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_FILE, SOURCES_BY_TABLE, SourceFile
+from sunshine_pipeline.imports.checks import quarantine_tolerance
 from sunshine_pipeline.imports.loader import (
     PREVIEW_ROWS,
     BatchRejected,

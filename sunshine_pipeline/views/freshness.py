@@ -2,12 +2,13 @@
 
 A view whose inputs did not change is current however long ago it was last refreshed (a
 quiet night is not an outage), and one whose inputs changed is late once the oldest change
-it has not read has waited longer than SUNSHINE_VIEW_SLA_HOURS. Every refresh run evaluates
-`<view>_is_fresh` with the view's other checks (checks.py); between runs `view_freshness_sensor`
-(every minute) keeps it true: it reports the check failed when a change has waited past the
-SLA (a sensor switched off, runs failing), and passed again once the view is current, as
-runless check evaluations, so the asset's check turns red in the UI without anyone running
-anything. The cursor lists the views it reported late.
+it has not read has waited longer than SUNSHINE_VIEW_SLA_HOURS (what it has not read:
+views/refresh.py stale_since, the same rule a refresh tests). Every refresh run evaluates
+`<view>_is_fresh` with the view's other checks (views/checks.py); between runs
+`view_freshness_sensor` (every minute) keeps it true: it reports the check failed when a
+change has waited past the SLA (a sensor switched off, runs failing), and passed again once
+the view is current, as runless check evaluations, so the asset's check turns red in the UI
+without anyone running anything. The cursor lists the views it reported late.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import dagster as dg
 import psycopg
 
 from sunshine_pipeline.resources import WarehouseResource
-from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
+from sunshine_pipeline.views.refresh import stale_since
 
 FRESHNESS_TICK_SECONDS = 60
 
@@ -34,13 +35,6 @@ def view_sla() -> timedelta:
 
 def fresh_check(view: ViewSpec) -> dg.AssetCheckKey:
     return dg.AssetCheckKey(dg.AssetKey(view.name), f"{view.name}_is_fresh")
-
-
-def stale_since(conn: psycopg.Connection, view: ViewSpec) -> datetime | None:
-    """When the oldest input change the view has not read yet was written; None when it is
-    current with its inputs."""
-    return conn.execute(sql_text("status/stale_since.sql"), {
-        "view": view.name, "inputs": list(view.deps)}).fetchone()[0]
 
 
 def is_late(since: datetime | None, now: datetime, sla: timedelta) -> bool:

@@ -208,9 +208,9 @@ def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     with conn.transaction():
-        snapshot, logged = conn.execute(
+        [(snapshot, logged)] = conn.execute(
             "SELECT pg_current_snapshot()::text, "
-            "to_regclass('sunshine.change_log') IS NOT NULL").fetchone()
+            "to_regclass('sunshine.change_log') IS NOT NULL").fetchall()
         if not logged:
             return snapshot, {}
         rows = conn.execute(sql_text("sensors/changed_base_tables.sql"), {
@@ -220,7 +220,8 @@ def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict
 
 
 def current_snapshot(conn: psycopg.Connection) -> str:
-    return conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
+    [(snapshot,)] = conn.execute("SELECT pg_current_snapshot()::text").fetchall()
+    return str(snapshot)
 
 
 @dg.sensor(

@@ -68,8 +68,8 @@ class Write:
 
 def baseline(conn: psycopg.Connection, relations: Sequence[str]) -> dict[str, Any]:
     """The snapshot, clock and input tables' identity, to record with a full evaluation."""
-    snapshot, evaluated_at, files = conn.execute(
-        sql_text("checks/evaluation_baseline.sql"), {"relations": list(relations)}).fetchone()
+    [(snapshot, evaluated_at, files)] = conn.execute(
+        sql_text("checks/evaluation_baseline.sql"), {"relations": list(relations)}).fetchall()
     return {"snapshot": snapshot, "evaluated_at": evaluated_at, "relation_files": files}
 
 

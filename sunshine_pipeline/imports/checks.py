@@ -135,7 +135,8 @@ def _duplicate_income_share_bound(last: LastFull, writes: list[Write]) -> Outcom
     m = last.metadata
     income, duplicates, share = m.get("income_rows"), m.get("duplicate_rows"), m.get(
         "duplicate_share")
-    if not all(isinstance(v, int | float) for v in (income, duplicates, share)):
+    if not (isinstance(income, int | float) and isinstance(duplicates, int | float)
+            and isinstance(share, int | float)):
         return "the last full evaluation recorded no figures"
     rows = sum(w.rows for w in writes)
     removed = sum(w.rows * BOUNDED_OPERATIONS[w.operation][0] for w in writes)
@@ -167,8 +168,8 @@ def _duplicate_income_share_bound(last: LastFull, writes: list[Write]) -> Outcom
 def _duplicate_income_share_full(conn: psycopg.Connection, reason: str) -> Outcome:
     with conn.transaction():
         base = baseline(conn, DUPLICATE_INPUTS)
-        income, duplicates = conn.execute(
-            sql_text("checks/duplicate_income_share.sql")).fetchone()
+        [(income, duplicates)] = conn.execute(
+            sql_text("checks/duplicate_income_share.sql")).fetchall()
     share = duplicates / income if income else 0.0
     previous = _previous_figure(conn, "Transactions", DUPLICATE_CHECK, "duplicate_share")
     metadata: dict[str, Any] = {"income_rows": income, "duplicate_rows": duplicates,
@@ -222,16 +223,16 @@ def _orphan_references_full(conn: psycopg.Connection, reason: str) -> Outcome:
         base = baseline(conn, ORPHAN_INPUTS)
         # Names keys within BITMAP_MAX_KEYS values are tested in a bitmap; more spread out
         # (also when they spread between the two queries: unknown_entity is NULL), hashed.
-        span = conn.execute(sql_text("checks/names_key_span.sql")).fetchone()[0]
+        [(span,)] = conn.execute(sql_text("checks/names_key_span.sql")).fetchall()
         row = None
         if span is None or span < BITMAP_MAX_KEYS:
             row = conn.execute(sql_text("checks/orphan_references.sql"),
                                {"bitmap_max_keys": BITMAP_MAX_KEYS}).fetchone()
         if row is None or row[1] is None:
-            row = conn.execute(sql_text("checks/orphan_references_by_join.sql")).fetchone()
+            [row] = conn.execute(sql_text("checks/orphan_references_by_join.sql")).fetchall()
         unknown_committee, unknown_entity = row
-        unknown_subject = conn.execute(
-            sql_text("checks/orphan_subject_committees.sql")).fetchone()[0]
+        [(unknown_subject,)] = conn.execute(
+            sql_text("checks/orphan_subject_committees.sql")).fetchall()
     metadata = {"unknown_committee": unknown_committee, "unknown_entity": unknown_entity,
                 "unknown_subject_committee": unknown_subject, **full_metadata(base, reason)}
     problems = [f"{n} transactions with an {what}" for what, n in (

@@ -97,10 +97,10 @@ def build_view_asset(view: ViewSpec) -> dg.AssetsDefinition:
                 ) from refused
             reconciled = reconciliation_outcome(conn, view, result, run_id)
             columns = view_columns(conn, view.name)
-            size, last = conn.execute(
+            [(size, last)] = conn.execute(
                 "SELECT pg_total_relation_size(to_regclass(format('%%I', %s::text))), "
                 "(SELECT refreshed_at FROM sunshine.view_last_refresh WHERE view_name = %s)",
-                [view.name, view.name]).fetchone()
+                [view.name, view.name]).fetchall()
         metadata: dict = {
             "dagster/column_schema": dg.TableSchema(
                 columns=[dg.TableColumn(name, type_) for name, type_ in columns]),
@@ -108,18 +108,18 @@ def build_view_asset(view: ViewSpec) -> dg.AssetsDefinition:
         }
         if last is not None:
             metadata["refreshed_at"] = dg.MetadataValue.timestamp(last)
-        if result is None:
+        if rebuilt is not None:
             parent, rows, _ = rebuilt
             metadata |= {"mode": f"swapped with {parent}", "dagster/row_count": rows,
                          "rows_rebuilt": rows}
             context.log.info("%s: rebuilt with %s in this run, %s rows", view.name, parent,
                              rows)
-        elif result.mode == "skipped":
+        elif result is not None and result.mode == "skipped":
             metadata |= {"mode": "current: no input changed since its last refresh",
                          "dagster/row_count": result.row_count}
             context.log.info("%s: current, no input changed since its last refresh",
                              view.name)
-        else:
+        elif result is not None:
             metadata |= {"mode": result.mode, "dagster/row_count": result.row_count,
                          "duration_s": round(result.duration_s, 3)}
             if result.mode == "concurrent":

@@ -46,7 +46,7 @@ def late_views(conn: psycopg.Connection, now: datetime, sla: timedelta
                ) -> dict[str, datetime]:
     """{view: when its oldest unread input change was written} for the late views (none
     before the pipeline's schema exists)."""
-    if conn.execute("SELECT to_regclass('sunshine.view_refresh')").fetchone()[0] is None:
+    if conn.execute("SELECT to_regclass('sunshine.view_refresh')").fetchall() == [(None,)]:
         return {}
     late = {}
     for view in VIEWS:

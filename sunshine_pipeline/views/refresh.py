@@ -154,9 +154,10 @@ def _lock(conn: psycopg.Connection, view: ViewSpec) -> None:
 
 
 def view_exists(conn: psycopg.Connection, name: str) -> bool:
-    return conn.execute(
+    [(exists,)] = conn.execute(
         "SELECT EXISTS (SELECT FROM pg_matviews WHERE schemaname = current_schema() "
-        "AND matviewname = %s)", [name]).fetchone()[0]
+        "AND matviewname = %s)", [name]).fetchall()
+    return bool(exists)
 
 
 def last_refresh(conn: psycopg.Connection, name: str) -> tuple | None:
@@ -171,8 +172,9 @@ def stale_since(conn: psycopg.Connection, view: ViewSpec) -> datetime | None:
     """When the oldest change of an input (`ViewSpec.inputs`) that the view's latest refresh
     did not read was written; None when it is current with its inputs (or was never
     refreshed by us: see is_stale)."""
-    return conn.execute(sql_text("status/stale_since.sql"), {
-        "view": view.name, "inputs": list(view.inputs)}).fetchone()[0]
+    [(since,)] = conn.execute(sql_text("status/stale_since.sql"), {
+        "view": view.name, "inputs": list(view.inputs)}).fetchall()
+    return since
 
 
 def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
@@ -200,7 +202,8 @@ def view_columns(conn: psycopg.Connection, name: str) -> list[tuple[str, str]]:
 
 
 def _live_schema(conn: psycopg.Connection) -> str:
-    return conn.execute("SELECT current_schema()").fetchone()[0]
+    [(schema,)] = conn.execute("SELECT current_schema()").fetchall()
+    return str(schema)
 
 
 def _prepare_rollups(conn: psycopg.Connection, view: ViewSpec) -> None:
@@ -265,9 +268,11 @@ def _build(conn: psycopg.Connection, view: ViewSpec, schema: str,
     for column, target in view.statistics:
         conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} ALTER COLUMN {} SET STATISTICS {}").format(
             name, sql.Identifier(column), sql.Literal(target)))
-    if statistics_from is None or not conn.execute(
-            "SELECT sunshine.copy_statistics(%s, %s, %s, %s, %s)",
-            [statistics_from, schema, view.name, rows, STATISTICS_REUSE_DRIFT]).fetchone()[0]:
+    copied = statistics_from is not None and conn.execute(
+        "SELECT sunshine.copy_statistics(%s, %s, %s, %s, %s)",
+        [statistics_from, schema, view.name, rows, STATISTICS_REUSE_DRIFT]).fetchall() == [
+            (True,)]
+    if not copied:
         conn.execute(sql.SQL("ANALYZE {}").format(name))
     return rows
 
@@ -278,9 +283,10 @@ def _count_and_size(conn: psycopg.Connection, schema: str, name: str,
     ident = sql.Identifier(schema, name)
     count = sql.SQL("SELECT count(*) FROM {}").format(ident) if rows is None else sql.Literal(
         rows)
-    return conn.execute(sql.SQL(
+    [(count_, size)] = conn.execute(sql.SQL(
         "SELECT ({}), pg_total_relation_size(%s::regclass)").format(count),
-        [ident.as_string(conn)]).fetchone()
+        [ident.as_string(conn)]).fetchall()
+    return int(count_), int(size)
 
 
 def _rows_written(conn: psycopg.Connection, name: str) -> int:
@@ -319,9 +325,9 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
             _prepare_rollups(conn, rebuilt)
     with conn.transaction():
         _lock(conn, view)
-        snapshot, watermark = conn.execute(
+        [(snapshot, watermark)] = conn.execute(
             "SELECT pg_current_snapshot()::text, "
-            "(SELECT max(change_id) FROM sunshine.change_log)").fetchone()
+            "(SELECT max(change_id) FROM sunshine.change_log)").fetchall()
         exists = view_exists(conn, view.name)
         if exists and not definition_current(conn, view):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
@@ -463,7 +469,7 @@ def _swap_in(conn: psycopg.Connection, live: str, views: Sequence[ViewSpec],
     the readers of the other views, and fails it only after SWAP_WAIT_S. With every lock
     held, the old versions are dropped (without CASCADE) and the new ones moved in and given
     the old versions' owners and grants."""
-    lock_timeout = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    [(lock_timeout,)] = conn.execute("SELECT current_setting('lock_timeout')").fetchall()
     deadline = time.monotonic() + SWAP_WAIT_S
     blocked, pause = None, SWAP_RETRY_MIN_S
     while True:
@@ -508,7 +514,7 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
         _lock(conn, view)
     live = _live_schema(conn)
     owners = _live_owners(conn, live, views)
-    search_path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    [(search_path,)] = conn.execute("SELECT current_setting('search_path')").fetchall()
     conn.execute("SELECT set_config('search_path', %s, true)",
                  [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
     rows = {v.name: _build(conn, v, SWAP_SCHEMA,

@@ -25,9 +25,10 @@ from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schedules import stale_views
 from sunshine_pipeline.sensors import changed_base_tables, current_snapshot
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
-from sunshine_pipeline.views.checks import check_reconciles
+from sunshine_pipeline.views.checks import check_reconciles, refused_outcomes
 from sunshine_pipeline.views.reconciliation import reconcile
-from sunshine_pipeline.views.refresh import materialize_view
+from sunshine_pipeline.views.refresh import RefreshRefused, materialize_view
+from tests.test_end_to_end import view_rows
 from tests.test_rollup import RECOMPUTED, ROLLUP
 
 DONORS = VIEWS_BY_NAME["top_donors_mv"]
@@ -221,12 +222,16 @@ def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(small_batch, db_url
         with connect(db_url) as watcher:
             since = current_snapshot(watcher)
         donor = a_donor(conn)
-        # The rollup falsified (as a redirected trigger left it) and published by a refresh.
+        # The rollup falsified (as a redirected trigger left it): the refresh that would
+        # publish it is refused, and its refusal (as the view's asset reports it) flags the
+        # rollup.
+        published = view_rows(conn, DONORS.name)
         conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
                      "+ 5000000 WHERE entity_id = %s", [donor])
-        assert materialize_view(conn, DONORS, force=True).mode == "swapped"
-
-        outcome = check_reconciles(conn, DONORS)
+        with pytest.raises(RefreshRefused, match="total_contributed is ") as refused:
+            materialize_view(conn, DONORS, force=True)
+        assert view_rows(conn, DONORS.name) == published
+        [outcome] = refused_outcomes(conn, refused.value)
         assert (outcome.passed, outcome.severity) == (False, ERROR)
         assert "donor_totals flagged for a rebuild from the base tables" in outcome.description
         state = conn.execute("SELECT needs_rebuild, rebuild_reason FROM sunshine.rollup_state "
@@ -249,7 +254,8 @@ def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(small_batch, db_url
         # a loop (the failing check says why).
         conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
                      "+ 1 WHERE entity_id = %s", [donor])
-        materialize_view(conn, DONORS, force=True)
-        again = check_reconciles(conn, DONORS)
+        with pytest.raises(RefreshRefused) as refused:
+            materialize_view(conn, DONORS, force=True)
+        [again] = refused_outcomes(conn, refused.value)
         assert not again.passed and "donor_totals not rebuilt again" in again.description
         assert DONORS not in stale_views(conn)

@@ -23,12 +23,14 @@ from sunshine_pipeline.resources import connect
 from sunshine_pipeline.status import status_exit_code, view_status
 from sunshine_pipeline.views import refresh
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, downstream_views
+from sunshine_pipeline.views.checks import refused_outcomes
 from sunshine_pipeline.views.reconciliation import reconcile
 from sunshine_pipeline.views.refresh import (
     RefreshRefused,
     SwapNotPermitted,
     SwapTimedOut,
     definition_current,
+    is_stale,
     materialize_view,
 )
 from tests.readers import Readers
@@ -162,6 +164,44 @@ def test_a_concurrent_refresh_that_does_not_reconcile_is_rolled_back(
     assert view_rows(wconn, SUMMARY.name) == before
     # Nothing logged or recorded (the asset records the refusal: views/assets.py).
     assert wconn.execute(logged).fetchone() == refreshes
+
+
+def test_a_refusal_while_an_input_changed_does_not_blame_the_rollup(
+        small_batch, db_url, wconn, sql_copy) -> None:
+    """A write committed to an input while a refresh runs can make the view and its
+    reconciliation differ: the refresh is refused (nothing wrong is shown), but the rollup is
+    not flagged for a rebuild, as for a stale view; the write keeps the view stale."""
+    load(wconn, small_batch)
+    (sql_copy / f"checks/{DONORS.reconciliation}.sql").write_text(
+        "SELECT 'total_contributed', 1, 2", encoding="utf-8")
+    sqlfiles.sql_text.cache_clear()
+    outcome: dict = {}
+
+    def refresh() -> None:
+        with connect(db_url) as conn:
+            try:
+                materialize_view(conn, DONORS, force=True)
+            except RefreshRefused as refused:
+                outcome["refused"] = refused_outcomes(conn, refused)
+
+    with connect(db_url) as writer, writer.transaction():
+        # The refresh takes its snapshot, then waits for the rollup to build from.
+        writer.execute("LOCK TABLE sunshine.donor_totals IN ACCESS EXCLUSIVE MODE")
+        thread = threading.Thread(target=refresh)
+        thread.start()
+        wait_for(lambda: swap_waits_for(wconn, "sunshine.donor_totals"), "the refresh")
+        writer.execute('UPDATE "Transactions" SET amount = amount WHERE transaction_id = '
+                       '(SELECT min(transaction_id) FROM "Transactions")')
+    thread.join(60)
+    [refused] = outcome["refused"]
+    assert not refused.passed and refused.severity == dg.AssetCheckSeverity.ERROR
+    assert refused.description.endswith(
+        "an input of top_donors_mv changed while it was refreshed: the next refresh tries "
+        "again")
+    assert "rollups_flagged_for_rebuild" not in refused.metadata
+    assert not wconn.execute("SELECT needs_rebuild FROM sunshine.rollup_state "
+                             "WHERE rollup = 'donor_totals'").fetchone()[0]
+    assert is_stale(wconn, DONORS)
 
 
 def test_a_dependent_we_do_not_know_is_never_dropped(small_batch, wconn, sql_copy) -> None:

@@ -56,6 +56,7 @@ from sunshine_pipeline.views.reconciliation import Reconciled, reconcile
 from sunshine_pipeline.views.refresh import (
     RefreshRefused,
     RefreshResult,
+    changed_since,
     is_stale,
     stale_since,
     view_exists,
@@ -216,13 +217,24 @@ def check_reconciles(conn: psycopg.Connection, view: ViewSpec) -> Outcome:
 def refused_outcomes(conn: psycopg.Connection, refused: RefreshRefused,
                      run_id: str | None = None) -> list[Outcome]:
     """The ERROR outcome of each reconciliation that refused a refresh, recorded (after the
-    rollback, so that it is kept), the rollups of a refused view flagged for a rebuild."""
+    rollback, so that it is kept). The rollups of a refused view are flagged for a rebuild,
+    as for a current view found wrong, unless an input changed while the refresh ran (then
+    the difference may be that write's, as for a stale view: the view stays stale, and the
+    next refresh tries again)."""
+    moved = changed_since(conn, refused.view, refused.snapshot)
     outcomes = []
     for reconciled in refused.failed:
         view = VIEWS_BY_NAME[reconciled.view]
-        outcome = _wrong(conn, view, reconciled, {**reconciled.metadata(), "refused": True},
-                         "; ".join(reconciled.mismatches) + "; the new rows were not "
-                         "committed: the live view is unchanged")
+        metadata = {**reconciled.metadata(), "refused": True}
+        description = ("; ".join(reconciled.mismatches)
+                       + "; the new rows were not committed: the live view is unchanged")
+        if moved is None:
+            outcome = _wrong(conn, view, reconciled, metadata, description)
+        else:
+            metadata["input_changed_at"] = moved
+            outcome = Outcome(view.name, reconciled.check, False, ERROR, description
+                              + f"; an input of {refused.view.name} changed while it was "
+                              "refreshed: the next refresh tries again", metadata)
         record(conn, outcome, run_id)
         outcomes.append(outcome)
     return outcomes

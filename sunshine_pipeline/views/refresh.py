@@ -7,7 +7,11 @@ reconciliation of each view it wrote (views/reconciliation.py) runs inside the r
 transaction, on the new rows, while readers keep the old ones. A mismatch raises
 RefreshRefused and rolls everything back, the live views untouched; otherwise the passing
 outcomes are written to sunshine.check_result in the same transaction, and reported as the
-reconciliation checks' results (views/assets.py), so no reconciliation runs twice.
+reconciliation checks' results (views/assets.py), so no reconciliation runs twice. (Each
+statement of the refresh sees the latest commits, so a write committed to an input while it
+runs can make a view and its reconciliation differ: that refresh is refused too, the view
+stays stale, and the next refresh tries again; views/checks.py refused_outcomes tells the
+two cases apart.)
 
 Staleness is decided inside PostgreSQL. Every write to a base table leaves a row in
 `sunshine.change_log` in the writing transaction (statement triggers), and so does every
@@ -20,7 +24,8 @@ whatever becomes of the view's refresh, and stays rebuilt when that refresh is r
 
 A definition change (the SQL file's hash differs from the one recorded at the view's last
 refresh) cannot go through REFRESH, and dropping the view would take the dashboard down and,
-with CASCADE, silently remove the views built on it. Instead, in one transaction:
+with CASCADE, silently remove the views built on it. Instead (and so is a view declared
+`refresh="swap"` refreshed for new data), in one transaction:
 
 1. the view and every view downstream of it are built in the schema `sunshine_next` under
    their own names, with their indexes, from their SQL files. That schema comes first in
@@ -107,12 +112,18 @@ NOTIFY_CHANNEL = "sunshine_views"
 class RefreshRefused(Exception):
     """The new rows of a view (or of the views rebuilt with it) did not reconcile; the refresh
     was rolled back and the live views were left as they were. `failed`: the reconciliations
-    that found differences, with their figures."""
+    that found differences, with their figures; `view` and `snapshot`: the view refreshed and
+    the snapshot its refresh started from (a write committed to an input after it, while the
+    refresh ran, can make a view and its reconciliation differ: each statement of the
+    refresh sees the latest commits)."""
 
-    def __init__(self, refused: str, failed: Sequence[Reconciled]) -> None:
+    def __init__(self, refused: str, failed: Sequence[Reconciled], view: ViewSpec,
+                 snapshot: str) -> None:
         super().__init__(refused + ": " + "; ".join(
             f"{r.check}: {m}" for r in failed for m in r.mismatches))
         self.failed = tuple(failed)
+        self.view = view
+        self.snapshot = snapshot
 
 
 class SwapNotPermitted(Exception):
@@ -168,22 +179,29 @@ def last_refresh(conn: psycopg.Connection, name: str) -> tuple | None:
         [name]).fetchone()
 
 
-def stale_since(conn: psycopg.Connection, view: ViewSpec) -> datetime | None:
-    """When the oldest change of an input (`ViewSpec.inputs`) that the view's latest refresh
-    did not read was written; None when it is current with its inputs (or was never
-    refreshed by us: see is_stale)."""
+def changed_since(conn: psycopg.Connection, view: ViewSpec, snapshot: str) -> datetime | None:
+    """When the oldest change of an input of `view` (`ViewSpec.inputs`) that `snapshot` did
+    not see was written; None when it saw every one (sql/status/stale_since.sql)."""
     [(since,)] = conn.execute(sql_text("status/stale_since.sql"), {
-        "view": view.name, "inputs": list(view.inputs)}).fetchall()
+        "inputs": list(view.inputs), "snapshot": snapshot}).fetchall()
     return since
+
+
+def stale_since(conn: psycopg.Connection, view: ViewSpec) -> datetime | None:
+    """When the oldest input change that the view's latest refresh did not read was written;
+    None when it is current with its inputs (or was never refreshed by us: see is_stale)."""
+    last = last_refresh(conn, view.name)
+    return None if last is None else changed_since(conn, view, last[0])
 
 
 def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
     """True when the view is missing, never refreshed by us, or an input changed since (a
     rollup it reads counts as an input: a REBUILD entry of it in the change log, written when
     its reconciliation found it wrong, makes the view stale)."""
-    if not view_exists(conn, view.name) or last_refresh(conn, view.name) is None:
+    if not view_exists(conn, view.name):
         return True
-    return stale_since(conn, view) is not None
+    last = last_refresh(conn, view.name)
+    return last is None or changed_since(conn, view, last[0]) is not None
 
 
 def definition_current(conn: psycopg.Connection, view: ViewSpec) -> bool:
@@ -224,14 +242,15 @@ def _prepare_rollups(conn: psycopg.Connection, view: ViewSpec) -> None:
 
 
 def _validate(conn: psycopg.Connection, views: Sequence[ViewSpec], run_id: str | None,
-              refused: str) -> dict[str, Outcome]:
-    """Reconcile the rows just written to `views` (as this transaction sees them) and record
-    the passing outcomes in it; RefreshRefused (`refused` says what was not done) when any
-    figure differs, before anything is recorded."""
+              refused: str, snapshot: str) -> dict[str, Outcome]:
+    """Reconcile the rows just written to `views` (as this transaction sees them; the first is
+    the view refreshed, from `snapshot`) and record the passing outcomes in it;
+    RefreshRefused (`refused` says what was not done) when any figure differs, before
+    anything is recorded."""
     reconciled = [reconcile(conn, v) for v in views]
     failed = [r for r in reconciled if r.mismatches]
     if failed:
-        raise RefreshRefused(refused, failed)
+        raise RefreshRefused(refused, failed, views[0], snapshot)
     outcomes = {r.view: r.passed() for r in reconciled}
     for outcome in outcomes.values():
         record(conn, outcome, run_id)
@@ -339,7 +358,8 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
         if not exists:
             known_rows = _build(conn, view, schema)
             mode = "created"
-            reconciled = _validate(conn, [view], run_id, f"{view.name} was not created")
+            reconciled = _validate(conn, [view], run_id, f"{view.name} was not created",
+                                   snapshot)
         elif view.refresh == "swap" and (force or is_stale(conn, view)):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
                          clock=clock, run_id=run_id,
@@ -350,7 +370,8 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
                 sql.Identifier(schema, view.name)))
             mode = "concurrent"
             reconciled = _validate(conn, [view], run_id,
-                                   f"{view.name} was not refreshed (its live rows are unchanged)")
+                                   f"{view.name} was not refreshed (its live rows are unchanged)",
+                                   snapshot)
         else:
             mode = "skipped"
         row_count, size = _count_and_size(conn, schema, view.name, known_rows)
@@ -519,7 +540,7 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
                  [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
     rows = {v.name: _build(conn, v, SWAP_SCHEMA,
                            live if definition_current(conn, v) else None) for v in views}
-    reconciled = _validate(conn, views, run_id, refused)
+    reconciled = _validate(conn, views, run_id, refused, snapshot)
     counts = {v.name: _count_and_size(conn, SWAP_SCHEMA, v.name, rows[v.name]) for v in views}
     privileges = {v.name: _privileges(conn, live, v.name) for v in views}
     _swap_in(conn, live, views, owners, privileges)

@@ -5,11 +5,13 @@ Every evaluation is written there, so `sunshine status` and the dashboard see fa
 without Dagster's storage, a check can read its previous figure (and the incremental source
 checks their last full evaluation), and a view rebuilt in another view's swap reports the
 outcome its reconciliation had in that swap's transaction instead of evaluating it again.
+`check_op` is the multi-asset check op of one asset's checks (a view's, a base table's).
+
+(No `from __future__ import annotations` here: Dagster reads the check op's `context`
+annotation at definition time.)
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +20,8 @@ from typing import Any
 import dagster as dg
 import psycopg
 from psycopg.types.json import Jsonb
+
+from sunshine_pipeline.resources import WarehouseResource
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
@@ -90,3 +94,26 @@ def recorded_in_run(conn: psycopg.Connection, asset: str, check: str,
     passed, severity, description, metadata = row
     return Outcome(asset, check, passed, dg.AssetCheckSeverity(severity), description,
                    metadata)
+
+
+# Evaluates (and records) the checks of one asset named in the set, for the run.
+Evaluation = Callable[[psycopg.Connection, set[str], dg.DagsterRun], Iterator[Outcome]]
+
+
+def check_op(asset: str, descriptions: dict[str, str],
+             evaluate: Evaluation) -> dg.AssetChecksDefinition:
+    """One op, `<asset>_checks`, for the checks of `asset` ({name: description}, none
+    blocking), so a run opens one connection per asset; `evaluate` yields the outcomes of
+    the checks selected in the run."""
+    specs = [dg.AssetCheckSpec(name, asset=asset, description=description)
+             for name, description in descriptions.items()]
+
+    @dg.multi_asset_check(specs=specs, name=f"{asset}_checks", can_subset=True)
+    def _checks(context: dg.AssetCheckExecutionContext,
+                warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+        names = {key.name for key in context.selected_asset_check_keys}
+        with warehouse.connection() as conn:
+            for outcome in evaluate(conn, names, context.run):
+                yield outcome.result()
+
+    return _checks

@@ -1,10 +1,11 @@
 """Asset checks on a real PostgreSQL through real Dagster: every check passes on a clean import
 and fails when its condition is broken (rows deleted from a source, a rollup that disagrees
 with its inputs, a stale timestamp, a bad batch); a failing blocking check stops the
-downstream views in the same run. The two incremental Transactions checks pass without their
-query after an importer batch, and count in full when a write since their last count could
-have made them fail (another tool's orphan, a deleted name, a TRUNCATE, a large change) or
-that count is too old."""
+downstream views in the same run, and a refresh whose new rows do not reconcile (a corrupted
+rollup) is refused, so no view below it shows them. The two incremental Transactions checks
+pass without their query after an importer batch, and count in full when a write since
+their last count could have made them fail (another tool's orphan, a deleted name, a
+TRUNCATE, a large change) or that count is too old."""
 
 from __future__ import annotations
 

@@ -31,9 +31,9 @@ import runs in between pass on their bound and keep the landing-to-dashboard pat
 
 Every evaluation is written to sunshine.check_result (check_results.py).
 
-(No `from __future__ import annotations` here: Dagster reads the check functions' `context`
-annotation at definition time.)
 """
+
+from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
@@ -42,7 +42,13 @@ from typing import Any
 import dagster as dg
 import psycopg
 
-from sunshine_pipeline.check_results import WARN, Outcome, has_check_results, recorded
+from sunshine_pipeline.check_results import (
+    WARN,
+    Outcome,
+    check_op,
+    has_check_results,
+    recorded,
+)
 from sunshine_pipeline.imports.bounds import (
     BOUNDED_OPERATIONS,
     LastFull,
@@ -54,7 +60,6 @@ from sunshine_pipeline.imports.bounds import (
 )
 from sunshine_pipeline.imports.catalog import SOURCES, SourceFile
 from sunshine_pipeline.imports.loader import BITMAP_MAX_KEYS
-from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_text
 
 DUPLICATE_SHARE_MAX = 0.15
@@ -283,20 +288,12 @@ def evaluate_source_checks(conn: psycopg.Connection, source: SourceFile,
 
 
 def build_source_checks(source: SourceFile) -> dg.AssetChecksDefinition:
-    specs = [dg.AssetCheckSpec(name, asset=source.table, description=description)
-             for name, (_, description) in source_checks(source).items()]
-
-    @dg.multi_asset_check(specs=specs, name=f"{source.table}_checks", can_subset=True)
-    def _checks(context: dg.AssetCheckExecutionContext,
-                warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
-        names = {key.name for key in context.selected_asset_check_keys}
-        audit = context.run.tags.get(AUDIT_TAG) == "full"
-        with warehouse.connection() as conn:
-            for outcome in evaluate_source_checks(conn, source, names, context.run.run_id,
-                                                  audit):
-                yield outcome.result()
-
-    return _checks
+    """One op evaluating the table's checks (`source_checks`); in a run tagged AUDIT_TAG=full
+    the incremental ones count in full."""
+    return check_op(source.table, {name: description
+                                   for name, (_, description) in source_checks(source).items()},
+                    lambda conn, names, run: evaluate_source_checks(
+                        conn, source, names, run.run_id, run.tags.get(AUDIT_TAG) == "full"))
 
 
 def build_all_source_checks() -> list[dg.AssetChecksDefinition]:

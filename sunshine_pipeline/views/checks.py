@@ -25,9 +25,9 @@ Generated from the declarations in `views.catalog.VIEWS`. Per view:
 
 Every evaluation is also written to sunshine.check_result (check_results.py).
 
-(No `from __future__ import annotations` here: Dagster reads the check functions' `context`
-annotation at definition time.)
 """
+
+from __future__ import annotations
 
 import logging
 import os
@@ -44,11 +44,11 @@ from sunshine_pipeline.check_results import (
     ERROR,
     WARN,
     Outcome,
+    check_op,
     record,
     recorded,
     recorded_in_run,
 )
-from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, ViewSpec
 from sunshine_pipeline.views.freshness import is_late, view_sla
@@ -328,18 +328,9 @@ def evaluate_view_checks(conn: psycopg.Connection, view: ViewSpec,
 
 def build_view_checks(view: ViewSpec) -> dg.AssetChecksDefinition:
     """One op evaluating the view's non-blocking checks (`view_checks`)."""
-    specs = [dg.AssetCheckSpec(name, asset=view.name, description=description)
-             for name, (_, description) in view_checks(view).items()]
-
-    @dg.multi_asset_check(specs=specs, name=f"{view.name}_checks", can_subset=True)
-    def _checks(context: dg.AssetCheckExecutionContext,
-                warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
-        names = {key.name for key in context.selected_asset_check_keys}
-        with warehouse.connection() as conn:
-            for outcome in evaluate_view_checks(conn, view, names, context.run.run_id):
-                yield outcome.result()
-
-    return _checks
+    return check_op(view.name, {name: description
+                                for name, (_, description) in view_checks(view).items()},
+                    lambda conn, names, run: evaluate_view_checks(conn, view, names, run.run_id))
 
 
 def build_all_view_checks() -> list[dg.AssetChecksDefinition]:

@@ -36,8 +36,11 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import server_url, wait_for_batch  # noqa: E402
 from benchmarks.refresh_benchmark import make_deltas  # noqa: E402
 from benchmarks.report import publish  # noqa: E402
-from sunshine_pipeline.checks import INCREMENTAL_CHECKS, evaluate_source_checks  # noqa: E402
 from sunshine_pipeline.imports.catalog import SOURCES_BY_TABLE  # noqa: E402
+from sunshine_pipeline.imports.checks import (  # noqa: E402
+    INCREMENTAL_CHECKS,
+    evaluate_source_checks,
+)
 from sunshine_pipeline.resources import connect, dagster_storage_url  # noqa: E402
 from sunshine_pipeline.sensors import LANDING_TICK_SECONDS  # noqa: E402
 from sunshine_pipeline.views.catalog import downstream_views  # noqa: E402

@@ -44,7 +44,6 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from sunshine_pipeline.checks import reconciliation_failures
 from sunshine_pipeline.imports.catalog import (
     AMOUNT,
     BOOL,
@@ -538,7 +537,7 @@ def _materialize_views(conn: psycopg.Connection) -> list[ViewOutcome]:
         if untouched:
             modes[view.name] = ("unchanged", None)
             continue
-        result = materialize_view(conn, view, validate=reconciliation_failures)
+        result = materialize_view(conn, view)
         modes[view.name] = (result.mode, None)
         for name in result.swapped_views:
             modes[name] = ("swapped", view.name)

@@ -78,7 +78,8 @@ def print_import_summary(result) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from sunshine_pipeline.imports.access import import_access_file, is_access_file
-    from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+    from sunshine_pipeline.imports.loader import import_batch
+    from sunshine_pipeline.imports.plan import BatchRejected
 
     started = time.perf_counter()
     source = Path(args.batch_dir)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from sunshine_pipeline.checks import build_checks
 from sunshine_pipeline.history import build_prune_history_schedule, prune_history_job
 from sunshine_pipeline.imports.assets import build_import_assets, landing_specs
+from sunshine_pipeline.imports.checks import build_all_source_checks
 from sunshine_pipeline.jobs import (
     audit_sources_job,
     force_refresh_views_job,
@@ -19,6 +19,7 @@ from sunshine_pipeline.runs import build_run_reaper_sensor, install_execution_fi
 from sunshine_pipeline.schedules import build_schedules
 from sunshine_pipeline.sensors import build_sensors
 from sunshine_pipeline.views.assets import build_view_assets
+from sunshine_pipeline.views.checks import build_all_view_checks
 
 
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
@@ -27,7 +28,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
     install_execution_fixes()
     return dg.Definitions(
         assets=[*landing_specs(), build_import_assets(), *build_view_assets()],
-        asset_checks=build_checks(),
+        asset_checks=[*build_all_view_checks(), *build_all_source_checks()],
         jobs=[refresh_views_job, force_refresh_views_job, ingest_batch_job, audit_sources_job,
               prune_history_job],
         sensors=[*build_sensors(), build_run_reaper_sensor()],

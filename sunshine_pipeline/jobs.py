@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from sunshine_pipeline.checks import AUDIT_TAG, INCREMENTAL_CHECKS
 from sunshine_pipeline.imports.assets import IMPORTS_GROUP
+from sunshine_pipeline.imports.checks import AUDIT_TAG, INCREMENTAL_CHECKS
 from sunshine_pipeline.views.assets import FORCE_TAG, VIEWS_GROUP
 
 # Marks the runs that refresh views (the run queue takes one run at a time: dagster.yaml).

@@ -20,10 +20,6 @@ import psycopg
 from psycopg import sql
 
 from sunshine_pipeline import settings
-
-# sensors.py reads the landing settings from here.
-from sunshine_pipeline.settings import landing_dir as landing_dir
-from sunshine_pipeline.settings import landing_settle_seconds as landing_settle_seconds
 from sunshine_pipeline.settings import sunshine_home
 
 WAREHOUSE_DB = "sunshine"

@@ -34,12 +34,14 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 
+from sunshine_pipeline import settings
 from sunshine_pipeline.imports import access, landing
 from sunshine_pipeline.imports.catalog import SOURCES
 from sunshine_pipeline.imports.landing import LandingRefused
-from sunshine_pipeline.imports.loader import BatchRejected
+from sunshine_pipeline.imports.ledger import RUN_WRITERS
+from sunshine_pipeline.imports.plan import BatchRejected
 from sunshine_pipeline.jobs import REFRESH_TAGS, ingest_batch_job, refresh_views_job
-from sunshine_pipeline.resources import WarehouseResource, landing_dir, landing_settle_seconds
+from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import BASE_TABLES, downstream_views
 
@@ -55,7 +57,7 @@ WRITTEN = ("inserted", "updated", "flipped_to_deleted", "synthesized_committees"
 # change_log writers (LIKE patterns) whose writes are refreshed for them: the import asset of
 # ingest_batch_job (views_after_import_sensor, or the run itself when it selects views).
 # `sunshine import` (the CLI) refreshes nothing, so its writes count as external.
-OWN_WRITERS = ("dagster run %",)
+OWN_WRITERS = (RUN_WRITERS,)
 # How often each sensor looks. A landing batch is what a person waits for (a 1% batch should
 # be on the dashboard within a minute), and a look is one directory listing. Direct writes by
 # the site's tools are refreshed within half a minute; a look is one indexed query.
@@ -138,7 +140,7 @@ def failed_batches(instance: dg.DagsterInstance, names: list[str]) -> dict[str, 
 def landing_batch_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Request each new ready batch once (again once a failed batch's files change); report
     the batches that wait, are refused or failed."""
-    root, now, settle = landing_dir(), time.time(), landing_settle_seconds()
+    root, now, settle = settings.landing_dir(), time.time(), settings.landing_settle_seconds()
     folders = landing.batch_folders(root)
     seen, listed_before = _read_cursor(context.cursor)
     failed = failed_batches(context.instance, [b.name for b in folders if b.name in seen])
@@ -208,9 +210,9 @@ def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     with conn.transaction():
-        snapshot, logged = conn.execute(
+        [(snapshot, logged)] = conn.execute(
             "SELECT pg_current_snapshot()::text, "
-            "to_regclass('sunshine.change_log') IS NOT NULL").fetchone()
+            "to_regclass('sunshine.change_log') IS NOT NULL").fetchall()
         if not logged:
             return snapshot, {}
         rows = conn.execute(sql_text("sensors/changed_base_tables.sql"), {
@@ -220,7 +222,8 @@ def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict
 
 
 def current_snapshot(conn: psycopg.Connection) -> str:
-    return conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
+    [(snapshot,)] = conn.execute("SELECT pg_current_snapshot()::text").fetchall()
+    return str(snapshot)
 
 
 @dg.sensor(

@@ -54,10 +54,11 @@ def snapshot(defs: dg.Definitions) -> dict[str, Any]:
             "upstream": sorted(k.to_user_string() for k in node.parent_keys),
             "executable": node.is_executable,
         }
+    # From the asset graph: a check declared on its asset (a view's reconciliation) is not
+    # in the repository's asset_checks_defs_by_key.
     checks = sorted({
         (spec.asset_key.to_user_string(), spec.name, spec.blocking)
-        for checks_def in repo.asset_checks_defs_by_key.values()
-        for spec in checks_def.check_specs})
+        for spec in map(graph.get_check_spec, graph.asset_check_keys)})
     jobs = {}
     for job in sorted(repo.get_all_jobs(), key=lambda j: j.name):
         if job.name.startswith("__"):

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from sunshine_pipeline.imports import access
-from sunshine_pipeline.imports.loader import BatchRejected
+from sunshine_pipeline.imports.plan import BatchRejected
 from sunshine_pipeline.resources import one
 from tests.site import SHARED
 

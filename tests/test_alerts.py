@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from sunshine_pipeline.alerts import alert_sensor
-from sunshine_pipeline.checks import Outcome, record
+from sunshine_pipeline.check_results import Outcome, record
 from sunshine_pipeline.definitions import build_definitions
 from sunshine_pipeline.resources import WarehouseResource, connect
 from sunshine_pipeline.views.catalog import VIEWS

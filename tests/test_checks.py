@@ -1,10 +1,11 @@
 """Asset checks on a real PostgreSQL through real Dagster: every check passes on a clean import
 and fails when its condition is broken (rows deleted from a source, a rollup that disagrees
 with its inputs, a stale timestamp, a bad batch); a failing blocking check stops the
-downstream views in the same run. The two incremental Transactions checks pass without their
-query after an importer batch, and count in full when a write since their last count could
-have made them fail (another tool's orphan, a deleted name, a TRUNCATE, a large change) or
-that count is too old."""
+downstream views in the same run, and a refresh whose new rows do not reconcile (a corrupted
+rollup) is refused, so no view below it shows them. The two incremental Transactions checks
+pass without their query after an importer batch, and count in full when a write since
+their last count could have made them fail (another tool's orphan, a deleted name, a
+TRUNCATE, a large change) or that count is too old."""
 
 from __future__ import annotations
 
@@ -19,49 +20,42 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline import checks as checks_module
-from sunshine_pipeline.checks import (
+from sunshine_pipeline.check_results import Outcome
+from sunshine_pipeline.definitions import build_definitions
+from sunshine_pipeline.imports import checks as source_checks_module
+from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
+from sunshine_pipeline.imports.checks import (
     AUDIT_REASON,
     DUPLICATE_CHECK,
     ORPHAN_CHECK,
     ORPHAN_FIGURES,
-    RECONCILIATIONS,
-    Outcome,
-    build_checks,
     check_duplicate_income_share,
-    check_fresh,
     check_orphan_references,
     check_quarantine_rate,
-    check_reconciles,
-    check_row_count,
-    check_row_count_steady,
     evaluate_source_checks,
-    evaluate_view_checks,
 )
-from sunshine_pipeline.definitions import build_definitions
-from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.resources import WarehouseResource, connect
 from sunshine_pipeline.sqlfiles import sql_path, sql_text
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
-from sunshine_pipeline.views.refresh import materialize_view
+from sunshine_pipeline.views.checks import (
+    check_fresh,
+    check_reconciles,
+    check_row_count,
+    check_row_count_steady,
+    evaluate_view_checks,
+)
+from sunshine_pipeline.views.refresh import is_stale, materialize_view
 
 TRANSACTIONS = SOURCES_BY_TABLE["Transactions"]
 
 
-def definitions(warehouse: WarehouseResource) -> dg.Definitions:
-    """The code location's definitions with the checks, whether or not they are wired yet."""
-    defs = build_definitions(warehouse)
-    if not defs.asset_checks:
-        defs = dg.Definitions.merge(defs, dg.Definitions(asset_checks=build_checks()))
-    return defs
-
-
 def run_job(warehouse: WarehouseResource, name: str, instance: dg.DagsterInstance,
             batch: Path | None = None) -> dg.ExecuteInProcessResult:
+    """Run a job of the code location's definitions, as built."""
     run_config = ({"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}}
                   if batch else None)
-    return definitions(warehouse).resolve_job_def(name).execute_in_process(
+    return build_definitions(warehouse).resolve_job_def(name).execute_in_process(
         instance=instance, run_config=run_config, raise_on_error=False)
 
 
@@ -136,15 +130,18 @@ def insert_name(conn: psycopg.Connection, name_id: int, last_name: str) -> None:
 
 
 def test_checks_are_generated_for_every_view_and_table() -> None:
-    checks = build_checks()
-    specs = {spec.name: spec for c in checks for spec in c.check_specs}
+    defs = build_definitions(WarehouseResource())
+    graph = defs.resolve_asset_graph()
+    specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
     for view in VIEWS:
         for suffix in ("has_expected_row_count", "row_count_is_steady", "is_fresh"):
             assert not specs[f"{view.name}_{suffix}"].blocking
             assert specs[f"{view.name}_{suffix}"].asset_key == dg.AssetKey(view.name)
-        reconciliation = specs[RECONCILIATIONS[view.name]]
+        reconciliation = specs[view.reconciliation]
         assert reconciliation.blocking and reconciliation.asset_key == dg.AssetKey(view.name)
-        assert sql_path(f"checks/{RECONCILIATIONS[view.name]}.sql").is_file()
+        assert sql_path(f"checks/{view.reconciliation}.sql").is_file()
+        # The reconciliation is evaluated by the view's own asset (inside its refresh).
+        assert reconciliation.key in defs.get_assets_def(view.name).check_keys
         if view.shape.non_empty_when:
             assert sql_path(f"checks/{view.shape.non_empty_when}.sql").is_file()
     for source in SOURCES:
@@ -153,9 +150,9 @@ def test_checks_are_generated_for_every_view_and_table() -> None:
     assert {"Transactions_duplicate_income_share_is_normal",
             "Transactions_has_no_orphan_references"} <= set(specs)
     assert len(specs) == 4 * len(VIEWS) + len(SOURCES) + 2
-    assert {c.node_def.name for c in checks} == {
+    assert {c.node_def.name for c in defs.asset_checks or []} == {
         *(f"{v.name}_checks" for v in VIEWS), *(f"{s.table}_checks" for s in SOURCES)}
-    dg.Definitions.validate_loadable(definitions(WarehouseResource()))
+    dg.Definitions.validate_loadable(defs)
 
 
 def test_every_check_passes_on_a_clean_import(small_batch, warehouse, wconn) -> None:
@@ -183,7 +180,7 @@ def test_every_check_passes_on_a_clean_import(small_batch, warehouse, wconn) -> 
     assert recorded == (len(evaluations), len(evaluations))
     # Freshness is the <view>_is_fresh check (views/freshness.py), not a time window on
     # materializations, which would call a quiet view late.
-    spec = definitions(warehouse).get_assets_def("top_donors_mv").specs_by_key[
+    spec = build_definitions(warehouse).get_assets_def("top_donors_mv").specs_by_key[
         dg.AssetKey("top_donors_mv")]
     assert spec.freshness_policy is None
 
@@ -271,6 +268,72 @@ def test_a_rollup_that_disagrees_with_its_inputs_fails_and_blocks_downstream(
     ).fetchone()
     assert outcome.description.startswith(
         f"total_contributed is {actual}, expected {expected}; total_by_donor_id is ")
+
+
+def test_a_corrupted_rollup_never_reaches_the_views_below_it(small_batch, warehouse,
+                                                              wconn) -> None:
+    """The front card is protected: a swap for new data reconciles the rebuilt views inside
+    its transaction and refuses rows that differ, so no view shows them; the check is ERROR,
+    recorded, and the rollup flagged, so the next refresh rebuilds it and passes."""
+    from tests.test_end_to_end import view_rows
+
+    donors, check = VIEWS_BY_NAME["top_donors_mv"], "top_donors_mv_matches_source_totals"
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_job(warehouse, "ingest_batch_job", instance, small_batch).success
+        before = {v.name: view_rows(wconn, v.name) for v in VIEWS}
+        # The front card's first donor, a million richer in the rollup (no trigger hears of
+        # it), then a logged no-op write: top_donors_mv is stale.
+        donor = wconn.execute("SELECT entity_id FROM mv_dashboard_top_donors "
+                              "ORDER BY total_contributed DESC LIMIT 1").fetchone()[0]
+        wconn.execute("UPDATE sunshine.donor_totals SET total_contributed = "
+                      "total_contributed + 1000000 WHERE entity_id = %s", [donor])
+        wconn.execute('UPDATE "Transactions" SET amount = amount WHERE transaction_id = '
+                      '(SELECT min(transaction_id) FROM "Transactions")')
+        assert is_stale(wconn, donors)
+
+        result = run_job(warehouse, "refresh_views_job", instance)
+        assert not result.success
+        failure = next(e for e in result.all_events if e.is_step_failure)
+        assert failure.step_key == "top_donors_mv"
+        message = failure.event_specific_data.error.to_string()
+        assert "the new rows of top_donors_mv were not swapped in" in message
+        assert f"{check}: total_contributed is " in message
+        failed = [(e.asset_key.to_user_string(), e.check_name, e.severity)
+                  for e in result.get_asset_check_evaluations() if not e.passed]
+        assert failed == [("top_donors_mv", check, dg.AssetCheckSeverity.ERROR)]
+        materialized = {e.asset_key.to_user_string()
+                        for e in result.get_asset_materialization_events()}
+        assert materialized.isdisjoint({"top_donors_mv", "mv_dashboard_top_donors"})
+        assert "mv_committee_ie_summary" in materialized
+        # Every view as it was: the front card never listed the corrupted donor.
+        assert {v.name: view_rows(wconn, v.name) for v in VIEWS} == before
+        # Recorded after the rollback, once; the rollup flagged for a rebuild.
+        assert wconn.execute(
+            "SELECT passed, severity FROM sunshine.check_result WHERE check_name = %s "
+            "AND run_id = %s", [check, result.run_id]).fetchall() == [(False, "ERROR")]
+        assert wconn.execute("SELECT needs_rebuild, starts_with(rebuild_reason, %s) "
+                             "FROM sunshine.rollup_state WHERE rollup = 'donor_totals'",
+                             [check]).fetchone() == (True, True)
+
+        again = run_job(warehouse, "refresh_views_job", instance)
+        assert again.success
+        evaluations = {e.check_name: e for e in again.get_asset_check_evaluations()}
+        assert evaluations[check].passed
+        front = "mv_dashboard_top_donors_is_head_of_top_donors_mv"
+        assert evaluations[front].passed
+        modes = {name: again.asset_materializations_for_node(name)[0].metadata["mode"].value
+                 for name in ("top_donors_mv", "mv_dashboard_top_donors")}
+        assert modes == {"top_donors_mv": "swapped",
+                         "mv_dashboard_top_donors": "swapped with top_donors_mv"}
+    # Each reconciliation evaluated once in the run: in the swap's transaction (the front
+    # card's reported from there, not evaluated again).
+    assert wconn.execute(
+        "SELECT check_name, count(*) FROM sunshine.check_result WHERE run_id = %s "
+        "AND check_name IN (%s, %s) GROUP BY 1 ORDER BY 1",
+        [again.run_id, check, front]).fetchall() == [(front, 1), (check, 1)]
+    assert {v.name: view_rows(wconn, v.name) for v in VIEWS} == before
+    assert not wconn.execute("SELECT needs_rebuild FROM sunshine.rollup_state "
+                             "WHERE rollup = 'donor_totals'").fetchone()[0]
 
 
 def test_a_contribution_counted_for_the_wrong_donor_fails_the_reconciliation(loaded) -> None:
@@ -401,7 +464,7 @@ def forbid_heavy_queries(monkeypatch: pytest.MonkeyPatch) -> None:
     def guarded(name: str) -> str:
         assert name not in HEAVY_QUERIES, f"{name} ran"
         return sql_text(name)
-    monkeypatch.setattr(checks_module, "sql_text", guarded)
+    monkeypatch.setattr(source_checks_module, "sql_text", guarded)
 
 
 def delta_batch(small_batch: Path, out: Path, updated: int = 10, inserted: int = 5) -> Path:
@@ -622,7 +685,7 @@ def test_the_audit_job_counts_in_full_and_materializes_nothing(loaded, warehouse
 def test_the_one_pass_orphan_count_matches_the_anti_joins(loaded, monkeypatch, bitmap) -> None:
     conn = loaded
     if not bitmap:
-        monkeypatch.setattr(checks_module, "BITMAP_MAX_KEYS", 0)
+        monkeypatch.setattr(source_checks_module, "BITMAP_MAX_KEYS", 0)
     lo, hi = conn.execute('SELECT min(name_id), max(name_id) FROM "Names"').fetchone()
     middle = conn.execute('SELECT entity_id FROM "Transactions" WHERE entity_id > %s '
                           "ORDER BY entity_id LIMIT 1", [(lo + hi) // 2]).fetchone()[0]

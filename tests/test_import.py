@@ -21,7 +21,8 @@ from sunshine_pipeline import sensors
 from sunshine_pipeline.imports import ledger, stage, validate
 from sunshine_pipeline.imports.assets import build_import_assets
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_TABLE
-from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+from sunshine_pipeline.imports.loader import import_batch
+from sunshine_pipeline.imports.plan import BatchRejected
 from sunshine_pipeline.resources import WarehouseResource
 from tests.batches import write_batch, write_handmade_batch
 from tests.pipeline import checksums

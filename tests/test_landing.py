@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+from sunshine_pipeline.imports.loader import import_batch
+from sunshine_pipeline.imports.plan import BatchRejected
 from sunshine_pipeline.resources import one
 from tests.batches import write_handmade_batch
 from tests.oracle import landed_rows

@@ -16,16 +16,18 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.checks import ERROR, check_reconciles, reconciliation_failures
+from sunshine_pipeline.check_results import ERROR
 from sunshine_pipeline.imports.catalog import SITE_TABLES
-from sunshine_pipeline.imports.loader import IMPORTER_WRITER
+from sunshine_pipeline.imports.ledger import IMPORTER_WRITER
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.schedules import stale_views
 from sunshine_pipeline.sensors import changed_base_tables, current_snapshot
 from sunshine_pipeline.views.catalog import VIEWS_BY_NAME
-from sunshine_pipeline.views.refresh import materialize_view
+from sunshine_pipeline.views.checks import check_reconciles, refused_outcomes
+from sunshine_pipeline.views.reconciliation import reconcile
+from sunshine_pipeline.views.refresh import RefreshRefused, materialize_view
 from tests import conftest
-from tests.pipeline import load
+from tests.pipeline import load, view_rows
 from tests.roles import Roles
 from tests.rollups import rollup_is_exact
 
@@ -105,7 +107,7 @@ def test_a_site_writer_needs_no_grant_on_the_pipelines_schema(site, roles) -> No
     assert pipeline.execute("SELECT city FROM sunshine.donor_totals WHERE entity_id = %s",
                             [donor]).fetchone()[0] == "Flagstaff"
     assert materialize_view(pipeline, DONORS).swapped_views == (FRONT_CARD.name,)
-    assert reconciliation_failures(pipeline, [DONORS, FRONT_CARD]) == []
+    assert [reconcile(pipeline, v).mismatches for v in (DONORS, FRONT_CARD)] == [[], []]
 
 
 def test_a_writers_temporary_table_cannot_redirect_the_rollup(site) -> None:
@@ -126,7 +128,7 @@ def test_a_writers_temporary_table_cannot_redirect_the_rollup(site) -> None:
                             "WHERE entity_id = %s", [donor]).fetchone()[0] == total
     for view in (DONORS, FRONT_CARD):
         materialize_view(pipeline, view)
-    assert reconciliation_failures(pipeline, [DONORS, FRONT_CARD]) == []
+    assert [reconcile(pipeline, v).mismatches for v in (DONORS, FRONT_CARD)] == [[], []]
     assert pipeline.execute("SELECT total_contributed FROM mv_dashboard_top_donors "
                             "WHERE entity_id = %s", [donor]).fetchone()[0] == total
 
@@ -174,12 +176,16 @@ def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(loaded, db_url) -> 
     with connect(db_url) as watcher:
         since = current_snapshot(watcher)
     donor = a_donor(conn)
-    # The rollup falsified (as a redirected trigger left it) and published by a refresh.
+    # The rollup falsified (as a redirected trigger left it): the refresh that would
+    # publish it is refused, and its refusal (as the view's asset reports it) flags the
+    # rollup.
+    published = view_rows(conn, DONORS.name)
     conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
                  "+ 5000000 WHERE entity_id = %s", [donor])
-    assert materialize_view(conn, DONORS, force=True).mode == "swapped"
-
-    outcome = check_reconciles(conn, DONORS)
+    with pytest.raises(RefreshRefused, match="total_contributed is ") as refused:
+        materialize_view(conn, DONORS, force=True)
+    assert view_rows(conn, DONORS.name) == published
+    [outcome] = refused_outcomes(conn, refused.value)
     assert (outcome.passed, outcome.severity) == (False, ERROR)
     assert "donor_totals flagged for a rebuild from the base tables" in outcome.description
     state = conn.execute("SELECT needs_rebuild, rebuild_reason FROM sunshine.rollup_state "
@@ -202,7 +208,8 @@ def test_a_rollup_found_wrong_is_rebuilt_by_the_next_refresh(loaded, db_url) -> 
     # a loop (the failing check says why).
     conn.execute("UPDATE sunshine.donor_totals SET total_contributed = total_contributed "
                  "+ 1 WHERE entity_id = %s", [donor])
-    materialize_view(conn, DONORS, force=True)
-    again = check_reconciles(conn, DONORS)
+    with pytest.raises(RefreshRefused) as refused:
+        materialize_view(conn, DONORS, force=True)
+    [again] = refused_outcomes(conn, refused.value)
     assert not again.passed and "donor_totals not rebuilt again" in again.description
     assert DONORS not in stale_views(conn)

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.checks import Outcome, record
+from sunshine_pipeline.check_results import Outcome, record
 from sunshine_pipeline.resources import one
 from sunshine_pipeline.status import (
     failed_batches,
@@ -137,7 +137,8 @@ def test_a_rejected_batch_is_listed_until_a_batch_lands_after_it(
         loaded, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     from sunshine_pipeline import cli
-    from sunshine_pipeline.imports.loader import BatchRejected, import_batch
+    from sunshine_pipeline.imports.loader import import_batch
+    from sunshine_pipeline.imports.plan import BatchRejected
     from tests.batches import write_handmade_batch
 
     monkeypatch.setenv("SUNSHINE_DATABASE_URL", db_url)

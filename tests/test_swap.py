@@ -19,16 +19,18 @@ import pytest
 from psycopg import sql
 
 from sunshine_pipeline import sqlfiles
-from sunshine_pipeline.checks import reconciliation_failures
 from sunshine_pipeline.resources import connect
 from sunshine_pipeline.status import status_exit_code, view_status
 from sunshine_pipeline.views import refresh
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, downstream_views
+from sunshine_pipeline.views.checks import refused_outcomes
+from sunshine_pipeline.views.reconciliation import reconcile
 from sunshine_pipeline.views.refresh import (
+    RefreshRefused,
     SwapNotPermitted,
-    SwapRefused,
     SwapTimedOut,
     definition_current,
+    is_stale,
     materialize_view,
 )
 from tests.readers import Readers
@@ -135,8 +137,71 @@ def test_a_new_version_that_does_not_reconcile_is_refused(
     assert {v.name: view_rows(wconn, v.name) for v in VIEWS} == before
     assert not definition_current(wconn, SUMMARY)
     assert live_schema_objects(wconn, "sunshine_next") == []
-    with pytest.raises(SwapRefused, match="total_amount is"):
-        materialize_view(wconn, SUMMARY, validate=reconciliation_failures)
+    with pytest.raises(RefreshRefused, match="total_amount is"):
+        materialize_view(wconn, SUMMARY)
+
+
+def test_a_concurrent_refresh_that_does_not_reconcile_is_rolled_back(
+        small_batch, wconn, sql_copy) -> None:
+    """The same rule for REFRESH ... CONCURRENTLY: its reconciliation runs in its transaction,
+    and rows that differ are never committed."""
+    load(wconn, small_batch)
+    before = view_rows(wconn, SUMMARY.name)
+    logged = ("SELECT (SELECT count(*) FROM sunshine.view_refresh), "
+              "(SELECT count(*) FROM sunshine.check_result)")
+    refreshes = wconn.execute(logged).fetchone()
+    (sql_copy / f"checks/{SUMMARY.reconciliation}.sql").write_text(
+        "SELECT 'total_amount', 1, 2", encoding="utf-8")
+    sqlfiles.sql_text.cache_clear()
+    wconn.execute('DELETE FROM "Transactions" WHERE transaction_id IN (SELECT transaction_id '
+                  'FROM "Transactions" WHERE subject_committee_id IS NOT NULL AND NOT deleted '
+                  "ORDER BY transaction_id LIMIT 5)")
+    with pytest.raises(RefreshRefused, match=(
+            f"mv_committee_ie_summary was not refreshed .*: {SUMMARY.reconciliation}: "
+            "total_amount is 1, expected 2")) as refused:
+        materialize_view(wconn, SUMMARY)
+    assert [r.view for r in refused.value.failed] == [SUMMARY.name]
+    assert view_rows(wconn, SUMMARY.name) == before
+    # Nothing logged or recorded (the asset records the refusal: views/assets.py).
+    assert wconn.execute(logged).fetchone() == refreshes
+
+
+def test_a_refusal_while_an_input_changed_does_not_blame_the_rollup(
+        small_batch, db_url, wconn, sql_copy) -> None:
+    """A write committed to an input while a refresh runs can make the view and its
+    reconciliation differ: the refresh is refused (nothing wrong is shown), but the rollup is
+    not flagged for a rebuild, as for a stale view; the write keeps the view stale."""
+    load(wconn, small_batch)
+    (sql_copy / f"checks/{DONORS.reconciliation}.sql").write_text(
+        "SELECT 'total_contributed', 1, 2", encoding="utf-8")
+    sqlfiles.sql_text.cache_clear()
+    outcome: dict = {}
+
+    def refresh() -> None:
+        with connect(db_url) as conn:
+            try:
+                materialize_view(conn, DONORS, force=True)
+            except RefreshRefused as refused:
+                outcome["refused"] = refused_outcomes(conn, refused)
+
+    with connect(db_url) as writer, writer.transaction():
+        # The refresh takes its snapshot, then waits for the rollup to build from.
+        writer.execute("LOCK TABLE sunshine.donor_totals IN ACCESS EXCLUSIVE MODE")
+        thread = threading.Thread(target=refresh)
+        thread.start()
+        wait_for(lambda: swap_waits_for(wconn, "sunshine.donor_totals"), "the refresh")
+        writer.execute('UPDATE "Transactions" SET amount = amount WHERE transaction_id = '
+                       '(SELECT min(transaction_id) FROM "Transactions")')
+    thread.join(60)
+    [refused] = outcome["refused"]
+    assert not refused.passed and refused.severity == dg.AssetCheckSeverity.ERROR
+    assert refused.description.endswith(
+        "an input of top_donors_mv changed while it was refreshed: the next refresh tries "
+        "again")
+    assert "rollups_flagged_for_rebuild" not in refused.metadata
+    assert not wconn.execute("SELECT needs_rebuild FROM sunshine.rollup_state "
+                             "WHERE rollup = 'donor_totals'").fetchone()[0]
+    assert is_stale(wconn, DONORS)
 
 
 def test_a_dependent_we_do_not_know_is_never_dropped(small_batch, wconn, sql_copy) -> None:
@@ -145,7 +210,7 @@ def test_a_dependent_we_do_not_know_is_never_dropped(small_batch, wconn, sql_cop
                   "SELECT DISTINCT committee_id FROM mv_committee_ie_summary")
     edit(sql_copy, SUMMARY.sql_file, LAST_COLUMN, NEW_COLUMN)
     with pytest.raises(psycopg.errors.DependentObjectsStillExist):
-        materialize_view(wconn, SUMMARY, validate=reconciliation_failures)
+        materialize_view(wconn, SUMMARY)
     assert wconn.execute("SELECT count(*) FROM site_ie_committees").fetchone()[0] > 0
     columns = [r[0] for r in wconn.execute(
         "SELECT attname FROM pg_attribute WHERE attrelid = 'mv_committee_ie_summary'::regclass "
@@ -185,7 +250,8 @@ def test_a_view_made_by_hand_is_adopted_by_a_swap(small_batch, wconn) -> None:
     assert (result.mode, result.swapped_views) == ("swapped", ("mv_dashboard_top_donors",))
     assert wconn.execute("SELECT to_regclass('top_donors_mv_key') IS NOT NULL").fetchone()[0]
     assert materialize_view(wconn, VIEWS_BY_NAME["mv_dashboard_top_donors"]).mode == "skipped"
-    assert reconciliation_failures(wconn, [donors, VIEWS_BY_NAME["mv_dashboard_top_donors"]]) == []
+    assert [reconcile(wconn, v).mismatches
+            for v in (donors, VIEWS_BY_NAME["mv_dashboard_top_donors"])] == [[], []]
 
 
 DONORS = VIEWS_BY_NAME["top_donors_mv"]

@@ -1,7 +1,7 @@
 -- Writes to the given tables that a snapshot (since) did not see: change_log entries of
 -- transactions not visible in it (committed later, or running then), per relation,
 -- operation and writer. by_importer: written by the importer (its writer tag, see
--- loader.IMPORTER_WRITER, of a batch that landed), which quarantines bad references.
+-- imports.ledger.IMPORTER_WRITER, of a batch that landed), which quarantines bad references.
 -- Entries older than the snapshot's xmin are visible in it by definition, so the
 -- (relation, xid) index range starts there.
 SELECT

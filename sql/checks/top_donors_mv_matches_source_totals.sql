@@ -2,6 +2,12 @@
 -- Transactions): the same total and number, and the same totals weighted by donor id, which
 -- catch a contribution counted for the wrong donor (plain sums would not move). One row per
 -- figure (figure, actual in the view, expected from the base tables).
+-- The contribution rule (live, not an IE, an income type, a real name) is spelled out here
+-- again on purpose: the reconciliation is an independent recomputation from the base tables,
+-- so a fault in the rule as the rollup applies it (the trigger function of migration
+-- 0003_least_privilege/08_maintain_donor_totals.sql and the rebuild of
+-- 0001_initial/29_refresh_donor_totals.sql, applied migrations that cannot be edited) is
+-- caught instead of repeated.
 WITH view_side AS (
     SELECT
         coalesce(sum(total_contributed), 0) AS total_contributed,

@@ -6,6 +6,11 @@
 -- reconciliation (its REBUILD entry, sql/checks/request_rollup_rebuild.sql) counts as a
 -- change of the base table it totals (rollup_state.base_table), of no rows: the views
 -- downstream are refreshed, and the refresh rebuilds the rollup first.
+-- The test of a change against a snapshot (xid at or past its xmin and not visible in it) is
+-- the staleness rule's (sql/status/stale_since.sql), kept here as a copy on purpose: this
+-- asks it of the sensor's cursor snapshot, for every base table at once and grouped per
+-- table, not of one view's latest refresh; a shared SQL function would need a migration and
+-- would hide from this query the xmin bound its index range rests on.
 WITH changes AS (
     SELECT l.relation, l.row_count
     FROM sunshine.change_log AS l

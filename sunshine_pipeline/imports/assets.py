@@ -21,7 +21,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
-from sunshine_pipeline.checks import quarantine_tolerance
+from sunshine_pipeline import settings
 from sunshine_pipeline.imports import access
 from sunshine_pipeline.imports.catalog import SOURCES, SOURCES_BY_FILE, SOURCES_BY_TABLE, SourceFile
 from sunshine_pipeline.imports.ledger import (
@@ -29,12 +29,11 @@ from sunshine_pipeline.imports.ledger import (
     BatchResult,
     FileResult,
     QuarantinedRow,
-    one,
     run_writer,
 )
 from sunshine_pipeline.imports.loader import import_batch
 from sunshine_pipeline.imports.plan import BatchRejected
-from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.resources import WarehouseResource, one
 from sunshine_pipeline.views.refresh import view_columns
 
 IMPORTS_GROUP = "imports"
@@ -203,7 +202,7 @@ def build_import_assets() -> dg.AssetsDefinition:
         if result.quarantined:
             context.log.warning("batch %s: %s rows quarantined (sunshine.quarantine)",
                                 result.batch_id, result.quarantined)
-        if beyond := over_tolerance(result, quarantine_tolerance()):
+        if beyond := over_tolerance(result, settings.quarantine_tolerance()):
             context.instance.add_run_tags(context.run.run_id, {
                 QUARANTINED_TAG: "; ".join(beyond)[:_TAG_LENGTH]})
             context.log.warning("batch %s: quarantined beyond SUNSHINE_QUARANTINE_TOLERANCE: "

@@ -37,20 +37,18 @@ import psycopg
 
 from sunshine_pipeline.imports import apply, landing, ledger, stage, validate
 from sunshine_pipeline.imports.fileimport import FileImport, ProgressFn
-from sunshine_pipeline.imports.ledger import CLI_WRITER, IMPORTER_WRITER, BatchResult, FileResult
+from sunshine_pipeline.imports.ledger import CLI_WRITER, BatchResult, FileResult
 from sunshine_pipeline.imports.plan import (
     BatchRejected,
     PlannedFile,
     content_hashes,
     plan_batch,
 )
-from sunshine_pipeline.imports.validate import BITMAP_MAX_KEYS
 from sunshine_pipeline.schema import ensure_schema
 
 # The importer's names that modules outside imports/ use (the CLI, the sensors, the source
 # checks): the batch's entry point and error, the writer tag's pattern and the bitmap bound.
-__all__ = ["BITMAP_MAX_KEYS", "IMPORTER_WRITER", "BatchRejected", "Origin", "import_batch",
-           "skip_if_landed"]
+__all__ = ["Origin", "import_batch", "skip_if_landed"]
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,10 @@
 """The nine dashboard views, declared once.
 
-Assets, checks and the refresh order are generated from `VIEWS`. Each view's SELECT lives
-in `sql/views/<name>.sql`; its columns and name are the dashboard's contract (domain.md).
-`deps` are the relations the SELECT reads: base tables or other views.
+Each view's asset, checks and refresh are generated from its declaration in `VIEWS` (declared
+upstream first: the refresh order). A view is its declaration plus two SQL files: its SELECT,
+`sql/views/<name>.sql`, whose name and columns are what the dashboard reads, and its
+reconciliation, `sql/checks/<reconciliation>.sql`. `deps` are the relations the SELECT reads:
+base tables or other views.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class ViewSpec:
     description: str
     deps: tuple[str, ...]
     unique_key: tuple[str, ...]
+    # The view's blocking check: its name, and its query sql/checks/<reconciliation>.sql,
+    # returning (figure, actual, expected) rows; every refresh that changes the view's rows
+    # runs it before committing (views/refresh.py).
+    reconciliation: str
     shape: RowShape = field(default_factory=RowShape)
     indexes: tuple[ViewIndex, ...] = ()
     # Rollup tables the SELECT reads (kept current by triggers on the base tables); each is
@@ -62,6 +68,12 @@ class ViewSpec:
     def sql_file(self) -> str:
         return f"views/{self.name}.sql"
 
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """What a change of makes the view stale: the relations it reads and its rollups (a
+        REBUILD entry of a rollup, written when its reconciliation found it wrong, counts)."""
+        return (*self.deps, *self.rollups)
+
 
 VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec(
@@ -70,6 +82,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         "one row per donor with totals; the donor list pages and searches it.",
         deps=("Transactions", "TransactionTypes", "Names", "EntityTypes"),
         unique_key=("entity_id",),
+        reconciliation="top_donors_mv_matches_source_totals",
         rollups=("donor_totals",),
         refresh="swap",
         statistics=(("entity_name", 1000),),
@@ -85,6 +98,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         description="top_donors_mv → its ten largest donors, for the dashboard's front card.",
         deps=("top_donors_mv",),
         unique_key=("entity_id",),
+        reconciliation="mv_dashboard_top_donors_is_head_of_top_donors_mv",
         shape=RowShape(at_most=10, non_empty_when="live_contributions_exist"),
     ),
     ViewSpec(
@@ -93,6 +107,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         "target) pair; every other IE view reads this instead of Transactions.",
         deps=("Transactions", "Committees", "Names"),
         unique_key=("committee_id", "subject_committee_id"),
+        reconciliation="mv_committee_ie_summary_matches_source_totals",
         shape=RowShape(non_empty_when="live_ie_exist"),
     ),
     ViewSpec(
@@ -100,6 +115,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         description="mv_committee_ie_summary → IE spending per filing committee.",
         deps=("mv_committee_ie_summary",),
         unique_key=("committee_id",),
+        reconciliation="top_ie_committees_mv_matches_ie_summary",
         shape=RowShape(non_empty_when="live_ie_exist"),
         indexes=(ViewIndex("by_total", (("total_spending", "DESC"), ("committee_id", "ASC"))),),
     ),
@@ -108,6 +124,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         description="top_ie_committees_mv → the ten largest IE spenders.",
         deps=("top_ie_committees_mv",),
         unique_key=("committee_id",),
+        reconciliation="mv_dashboard_top_ie_committees_is_head_of_top_ie_committees_mv",
         shape=RowShape(at_most=10, non_empty_when="live_ie_exist"),
     ),
     ViewSpec(
@@ -115,6 +132,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         description="mv_committee_ie_summary → IE money for and against, two rows with shares.",
         deps=("mv_committee_ie_summary",),
         unique_key=("is_for_benefit",),
+        reconciliation="ie_benefit_breakdown_matches_ie_summary",
         shape=RowShape(exactly=2),
     ),
     ViewSpec(
@@ -127,6 +145,7 @@ VIEWS: tuple[ViewSpec, ...] = (
             "count_for_benefit",
             "count_not_for_benefit",
         ),
+        reconciliation="mv_dashboard_support_oppose_matches_ie_summary",
         shape=RowShape(exactly=1),
     ),
     ViewSpec(
@@ -135,6 +154,7 @@ VIEWS: tuple[ViewSpec, ...] = (
         "and candidate names.",
         deps=("Transactions", "Committees", "Names"),
         unique_key=("id",),
+        reconciliation="mv_dashboard_recent_expenditures_is_latest_live_ie",
         shape=RowShape(at_most=50, non_empty_when="live_ie_exist"),
         indexes=(
             ViewIndex("by_date", (("expenditure_date", "DESC NULLS LAST"), ("id", "DESC"))),
@@ -153,17 +173,12 @@ VIEWS: tuple[ViewSpec, ...] = (
             "soi_uncontacted",
             "soi_pledged",
         ),
+        reconciliation="dashboard_aggregations_matches_source_totals",
         shape=RowShape(exactly=1),
     ),
 )
 
 VIEWS_BY_NAME: dict[str, ViewSpec] = {v.name: v for v in VIEWS}
-
-
-def refresh_order(names: list[str] | None = None) -> list[ViewSpec]:
-    """Views in dependency order (upstream first); `VIEWS` is declared in that order."""
-    wanted = set(names) if names is not None else None
-    return [v for v in VIEWS if wanted is None or v.name in wanted]
 
 
 def downstream_views(relations: set[str]) -> list[ViewSpec]:
@@ -176,10 +191,3 @@ def downstream_views(relations: set[str]) -> list[ViewSpec]:
             moved.add(view.name)
     return out
 
-
-def source_tables(view: ViewSpec) -> set[str]:
-    """The base tables a view reads, through other views."""
-    tables: set[str] = set()
-    for dep in view.deps:
-        tables |= source_tables(VIEWS_BY_NAME[dep]) if dep in VIEWS_BY_NAME else {dep}
-    return tables

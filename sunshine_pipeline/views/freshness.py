@@ -2,45 +2,33 @@
 
 A view whose inputs did not change is current however long ago it was last refreshed (a
 quiet night is not an outage), and one whose inputs changed is late once the oldest change
-it has not read has waited longer than SUNSHINE_VIEW_SLA_HOURS. Every refresh run evaluates
-`<view>_is_fresh` with the view's other checks (checks.py); between runs `view_freshness_sensor`
-(every minute) keeps it true: it reports the check failed when a change has waited past the
-SLA (a sensor switched off, runs failing), and passed again once the view is current, as
-runless check evaluations, so the asset's check turns red in the UI without anyone running
-anything. The cursor lists the views it reported late.
+it has not read has waited longer than SUNSHINE_VIEW_SLA_HOURS (what it has not read:
+views/refresh.py stale_since, the same rule a refresh tests). Every refresh run evaluates
+`<view>_is_fresh` with the view's other checks (views/checks.py); between runs
+`view_freshness_sensor` (every minute) keeps it true: it reports the check failed when a
+change has waited past the SLA (a sensor switched off, runs failing), and passed again once
+the view is current, as runless check evaluations, so the asset's check turns red in the UI
+without anyone running anything. The cursor lists the views it reported late.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import psycopg
 
+from sunshine_pipeline import settings
 from sunshine_pipeline.resources import WarehouseResource
-from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, ViewSpec
+from sunshine_pipeline.views.refresh import stale_since
 
 FRESHNESS_TICK_SECONDS = 60
 
 
-def view_sla() -> timedelta:
-    """How long an input change may wait unread before its view is late
-    (SUNSHINE_VIEW_SLA_HOURS, default 2)."""
-    return timedelta(hours=float(os.environ.get("SUNSHINE_VIEW_SLA_HOURS", "2")))
-
-
 def fresh_check(view: ViewSpec) -> dg.AssetCheckKey:
     return dg.AssetCheckKey(dg.AssetKey(view.name), f"{view.name}_is_fresh")
-
-
-def stale_since(conn: psycopg.Connection, view: ViewSpec) -> datetime | None:
-    """When the oldest input change the view has not read yet was written; None when it is
-    current with its inputs."""
-    return conn.execute(sql_text("status/stale_since.sql"), {
-        "view": view.name, "inputs": list(view.deps)}).fetchone()[0]
 
 
 def is_late(since: datetime | None, now: datetime, sla: timedelta) -> bool:
@@ -52,7 +40,7 @@ def late_views(conn: psycopg.Connection, now: datetime, sla: timedelta
                ) -> dict[str, datetime]:
     """{view: when its oldest unread input change was written} for the late views (none
     before the pipeline's schema exists)."""
-    if conn.execute("SELECT to_regclass('sunshine.view_refresh')").fetchone()[0] is None:
+    if conn.execute("SELECT to_regclass('sunshine.view_refresh')").fetchall() == [(None,)]:
         return {}
     late = {}
     for view in VIEWS:
@@ -90,7 +78,7 @@ def _evaluation(view: ViewSpec, since: datetime | None, now: datetime,
 def view_freshness_sensor(context: dg.SensorEvaluationContext,
                           warehouse: WarehouseResource) -> dg.SensorResult:
     """Report the views that turned late, or current again, since the last tick."""
-    now, sla = datetime.now(UTC), view_sla()
+    now, sla = datetime.now(UTC), settings.view_sla()
     reported = set(json.loads(context.cursor)) if context.cursor else set()
     with warehouse.connection() as conn:
         late = late_views(conn, now, sla)

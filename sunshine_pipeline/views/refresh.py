@@ -1,25 +1,39 @@
 """Materializing one view: create it when missing, swap in a new version when its definition
-changed, otherwise refresh it CONCURRENTLY, and only when something it reads changed since its
-last refresh.
+changed, otherwise refresh it (CONCURRENTLY, or rebuilt and swapped in for a view declared
+`refresh="swap"`), and only when something it reads changed since its last refresh.
+
+Every refresh that changes a view's rows validates them before it commits: the
+reconciliation of each view it wrote (views/reconciliation.py) runs inside the refresh's
+transaction, on the new rows, while readers keep the old ones. A mismatch raises
+RefreshRefused and rolls everything back, the live views untouched; otherwise the passing
+outcomes are written to sunshine.check_result in the same transaction, and reported as the
+reconciliation checks' results (views/assets.py), so no reconciliation runs twice. (Each
+statement of the refresh sees the latest commits, so a write committed to an input while it
+runs can make a view and its reconciliation differ: that refresh is refused too, the view
+stays stale, and the next refresh tries again; views/checks.py refused_outcomes tells the
+two cases apart.)
 
 Staleness is decided inside PostgreSQL. Every write to a base table leaves a row in
 `sunshine.change_log` in the writing transaction (statement triggers), and so does every
 refresh that changed a view's rows. Each refresh records the snapshot it read; a view is
-stale when a change_log entry of one of its inputs is not visible in that snapshot. A refresh
-that changed nothing logs nothing, so the views below it stay fresh too.
+stale when a change_log entry of one of its inputs is not visible in that snapshot
+(sql/status/stale_since.sql, the one statement of that rule). A refresh that changed nothing
+logs nothing, so the views below it stay fresh too. The rollups a view reads are brought up
+to date first, in a transaction of their own: a rollup rebuilt from the base tables is right
+whatever becomes of the view's refresh, and stays rebuilt when that refresh is refused.
 
 A definition change (the SQL file's hash differs from the one recorded at the view's last
 refresh) cannot go through REFRESH, and dropping the view would take the dashboard down and,
-with CASCADE, silently remove the views built on it. Instead, in one transaction:
+with CASCADE, silently remove the views built on it. Instead (and so is a view declared
+`refresh="swap"` refreshed for new data), in one transaction:
 
 1. the view and every view downstream of it are built in the schema `sunshine_next` under
    their own names, with their indexes, from their SQL files. That schema comes first in
    search_path while they are built, so a dependent's unchanged SQL (`FROM
    mv_committee_ie_summary`) reads the NEW upstream version: no text substitution in SQL,
    which could not tell a relation name from the same word in a string or a comment;
-2. an optional validator (the reconciliation checks) runs against the new versions, still
-   through that search_path; a failure aborts the whole transaction, and the live views are
-   untouched;
+2. the reconciliation of every new version runs, still through that search_path; a mismatch
+   aborts the whole transaction (RefreshRefused), and the live views are untouched;
 3. the swap, readers first: every live view is locked (ACCESS EXCLUSIVE) in a savepoint
    where only the first lock may wait, briefly, and the others are tried without waiting, so
    the swap never holds one view's lock while it waits for a reader of another (the front
@@ -50,19 +64,20 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
 from psycopg import sql
 
+from sunshine_pipeline.check_results import Outcome, record
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import ViewSpec, downstream_views
+from sunshine_pipeline.views.reconciliation import Reconciled, reconcile
 
 log = logging.getLogger(__name__)
 
-MODES = ("created", "concurrent", "swapped", "skipped")
 SWAP_SCHEMA = "sunshine_next"
 # Settings for building a view (transaction-local): memory for its indexes (the trigram index
 # of top_donors_mv above all; one build at a time, well within a 2 GB server), and a serial
@@ -92,12 +107,23 @@ SWAP_WAIT_S = 900.0
 # refresh").
 NOTIFY_CHANNEL = "sunshine_views"
 
-# Given the views just built (readable under their own names), returns what does not add up.
-Validator = Callable[[psycopg.Connection, Sequence[ViewSpec]], list[str]]
 
 
-class SwapRefused(Exception):
-    """The new version of a view failed validation; the live views were left as they were."""
+class RefreshRefused(Exception):
+    """The new rows of a view (or of the views rebuilt with it) did not reconcile; the refresh
+    was rolled back and the live views were left as they were. `failed`: the reconciliations
+    that found differences, with their figures; `view` and `snapshot`: the view refreshed and
+    the snapshot its refresh started from (a write committed to an input after it, while the
+    refresh ran, can make a view and its reconciliation differ: each statement of the
+    refresh sees the latest commits)."""
+
+    def __init__(self, refused: str, failed: Sequence[Reconciled], view: ViewSpec,
+                 snapshot: str) -> None:
+        super().__init__(refused + ": " + "; ".join(
+            f"{r.check}: {m}" for r in failed for m in r.mismatches))
+        self.failed = tuple(failed)
+        self.view = view
+        self.snapshot = snapshot
 
 
 class SwapNotPermitted(Exception):
@@ -112,7 +138,7 @@ class SwapTimedOut(Exception):
 @dataclass
 class RefreshResult:
     view: str
-    mode: str  # one of MODES
+    mode: str  # created, concurrent, swapped or skipped
     row_count: int
     rows_changed: int
     size_bytes: int
@@ -123,6 +149,9 @@ class RefreshResult:
     definition_hash: str = ""
     # For a swap: every view rebuilt with this one (its dependents), in order.
     swapped_views: tuple[str, ...] = ()
+    # The passing reconciliation of every view this refresh wrote, by view (recorded in
+    # sunshine.check_result in the refresh's transaction); empty for a skipped view.
+    reconciled: dict[str, Outcome] = field(default_factory=dict)
 
 
 def _notify(conn: psycopg.Connection, views: Sequence[str], refreshed_at: datetime) -> None:
@@ -136,9 +165,10 @@ def _lock(conn: psycopg.Connection, view: ViewSpec) -> None:
 
 
 def view_exists(conn: psycopg.Connection, name: str) -> bool:
-    return conn.execute(
+    [(exists,)] = conn.execute(
         "SELECT EXISTS (SELECT FROM pg_matviews WHERE schemaname = current_schema() "
-        "AND matviewname = %s)", [name]).fetchone()[0]
+        "AND matviewname = %s)", [name]).fetchall()
+    return bool(exists)
 
 
 def last_refresh(conn: psycopg.Connection, name: str) -> tuple | None:
@@ -149,6 +179,21 @@ def last_refresh(conn: psycopg.Connection, name: str) -> tuple | None:
         [name]).fetchone()
 
 
+def changed_since(conn: psycopg.Connection, view: ViewSpec, snapshot: str) -> datetime | None:
+    """When the oldest change of an input of `view` (`ViewSpec.inputs`) that `snapshot` did
+    not see was written; None when it saw every one (sql/status/stale_since.sql)."""
+    [(since,)] = conn.execute(sql_text("status/stale_since.sql"), {
+        "inputs": list(view.inputs), "snapshot": snapshot}).fetchall()
+    return since
+
+
+def stale_since(conn: psycopg.Connection, view: ViewSpec) -> datetime | None:
+    """When the oldest input change that the view's latest refresh did not read was written;
+    None when it is current with its inputs (or was never refreshed by us: see is_stale)."""
+    last = last_refresh(conn, view.name)
+    return None if last is None else changed_since(conn, view, last[0])
+
+
 def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
     """True when the view is missing, never refreshed by us, or an input changed since (a
     rollup it reads counts as an input: a REBUILD entry of it in the change log, written when
@@ -156,13 +201,7 @@ def is_stale(conn: psycopg.Connection, view: ViewSpec) -> bool:
     if not view_exists(conn, view.name):
         return True
     last = last_refresh(conn, view.name)
-    if last is None:
-        return True
-    return conn.execute(
-        "SELECT EXISTS (SELECT FROM sunshine.change_log WHERE relation = ANY(%s) "
-        "AND xid >= pg_snapshot_xmin(%s::pg_snapshot) "
-        "AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot))",
-        [[*view.deps, *view.rollups], last[0], last[0]]).fetchone()[0]
+    return last is None or changed_since(conn, view, last[0]) is not None
 
 
 def definition_current(conn: psycopg.Connection, view: ViewSpec) -> bool:
@@ -181,20 +220,41 @@ def view_columns(conn: psycopg.Connection, name: str) -> list[tuple[str, str]]:
 
 
 def _live_schema(conn: psycopg.Connection) -> str:
-    return conn.execute("SELECT current_schema()").fetchone()[0]
+    [(schema,)] = conn.execute("SELECT current_schema()").fetchall()
+    return str(schema)
 
 
 def _prepare_rollups(conn: psycopg.Connection, view: ViewSpec) -> None:
-    """Bring the rollup tables the view reads up to date (a full rebuild only when flagged,
-    logged with the reason it was flagged for)."""
+    """Bring the rollup tables the view reads up to date: a full rebuild when flagged (by its
+    first build, a large change, or a failed reconciliation), logged with the reason it was
+    flagged for; otherwise the triggers kept it current and nothing is done (not even the
+    rebuild function's row lock, which a role that only reads need not be able to take)."""
     for rollup in view.rollups:
-        reason = conn.execute("SELECT rebuild_reason FROM sunshine.rollup_state "
-                              "WHERE rollup = %s AND needs_rebuild", [rollup]).fetchone()
+        flagged = conn.execute("SELECT rebuild_reason FROM sunshine.rollup_state "
+                               "WHERE rollup = %s AND needs_rebuild", [rollup]).fetchone()
+        if flagged is None:
+            continue
         rebuilt = conn.execute(sql.SQL("SELECT {}()").format(
-            sql.Identifier("sunshine", f"refresh_{rollup}"))).fetchone()[0]
-        if rebuilt:
+            sql.Identifier("sunshine", f"refresh_{rollup}"))).fetchone()
+        if rebuilt and rebuilt[0]:
             log.info("rebuilt %s from the base tables for %s (flagged: %s)", rollup, view.name,
-                     reason[0] if reason and reason[0] else "first build")
+                     flagged[0] or "first build")
+
+
+def _validate(conn: psycopg.Connection, views: Sequence[ViewSpec], run_id: str | None,
+              refused: str, snapshot: str) -> dict[str, Outcome]:
+    """Reconcile the rows just written to `views` (as this transaction sees them; the first is
+    the view refreshed, from `snapshot`) and record the passing outcomes in it;
+    RefreshRefused (`refused` says what was not done) when any figure differs, before
+    anything is recorded."""
+    reconciled = [reconcile(conn, v) for v in views]
+    failed = [r for r in reconciled if r.mismatches]
+    if failed:
+        raise RefreshRefused(refused, failed, views[0], snapshot)
+    outcomes = {r.view: r.passed() for r in reconciled}
+    for outcome in outcomes.values():
+        record(conn, outcome, run_id)
+    return outcomes
 
 
 def _build(conn: psycopg.Connection, view: ViewSpec, schema: str,
@@ -209,7 +269,6 @@ def _build(conn: psycopg.Connection, view: ViewSpec, schema: str,
     copied (PostgreSQL 18's pg_restore_attribute_stats, milliseconds) instead of ANALYZE
     (seconds at a statistics target of 1000); autovacuum re-analyzes the new relation soon
     after, off the refresh path."""
-    _prepare_rollups(conn, view)
     for setting, value in BUILD_SETTINGS.items():
         conn.execute("SELECT set_config(%s, %s, true)", [setting, value])
     name = sql.Identifier(schema, view.name)
@@ -228,9 +287,11 @@ def _build(conn: psycopg.Connection, view: ViewSpec, schema: str,
     for column, target in view.statistics:
         conn.execute(sql.SQL("ALTER MATERIALIZED VIEW {} ALTER COLUMN {} SET STATISTICS {}").format(
             name, sql.Identifier(column), sql.Literal(target)))
-    if statistics_from is None or not conn.execute(
-            "SELECT sunshine.copy_statistics(%s, %s, %s, %s, %s)",
-            [statistics_from, schema, view.name, rows, STATISTICS_REUSE_DRIFT]).fetchone()[0]:
+    copied = statistics_from is not None and conn.execute(
+        "SELECT sunshine.copy_statistics(%s, %s, %s, %s, %s)",
+        [statistics_from, schema, view.name, rows, STATISTICS_REUSE_DRIFT]).fetchall() == [
+            (True,)]
+    if not copied:
         conn.execute(sql.SQL("ANALYZE {}").format(name))
     return rows
 
@@ -241,9 +302,10 @@ def _count_and_size(conn: psycopg.Connection, schema: str, name: str,
     ident = sql.Identifier(schema, name)
     count = sql.SQL("SELECT count(*) FROM {}").format(ident) if rows is None else sql.Literal(
         rows)
-    return conn.execute(sql.SQL(
+    [(count_, size)] = conn.execute(sql.SQL(
         "SELECT ({}), pg_total_relation_size(%s::regclass)").format(count),
-        [ident.as_string(conn)]).fetchone()
+        [ident.as_string(conn)]).fetchall()
+    return int(count_), int(size)
 
 
 def _rows_written(conn: psycopg.Connection, name: str) -> int:
@@ -270,36 +332,46 @@ def _log(conn: psycopg.Connection, result: RefreshResult, snapshot: str, run_id:
 
 
 def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = False,
-                     run_id: str | None = None,
-                     validate: Validator | None = None) -> RefreshResult:
-    """Create, swap or refresh `view` in one transaction and log it in sunshine.view_refresh.
-
-    `validate` is applied to the new versions before a swap (see the module docstring).
-    """
+                     run_id: str | None = None) -> RefreshResult:
+    """Create, swap or refresh `view` in one transaction, validated by the reconciliation of
+    every view it writes (RefreshRefused, rolled back, when one differs), and log it in
+    sunshine.view_refresh. The rollups of the view and of the views a swap would rebuild
+    with it are brought up to date first, in a transaction of their own."""
     started, clock = datetime.now().astimezone(), time.perf_counter()
     with conn.transaction():
         _lock(conn, view)
-        snapshot, watermark = conn.execute(
+        for rebuilt in (view, *downstream_views({view.name})):
+            _prepare_rollups(conn, rebuilt)
+    with conn.transaction():
+        _lock(conn, view)
+        [(snapshot, watermark)] = conn.execute(
             "SELECT pg_current_snapshot()::text, "
-            "(SELECT max(change_id) FROM sunshine.change_log)").fetchone()
+            "(SELECT max(change_id) FROM sunshine.change_log)").fetchall()
         exists = view_exists(conn, view.name)
         if exists and not definition_current(conn, view):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
-                         clock=clock, run_id=run_id, validate=validate)
+                         clock=clock, run_id=run_id,
+                         refused=f"the new definition of {view.name} was not swapped in")
         schema, written_before = _live_schema(conn), 0
         known_rows = None
+        reconciled: dict[str, Outcome] = {}
         if not exists:
             known_rows = _build(conn, view, schema)
             mode = "created"
+            reconciled = _validate(conn, [view], run_id, f"{view.name} was not created",
+                                   snapshot)
         elif view.refresh == "swap" and (force or is_stale(conn, view)):
             return _swap(conn, view, snapshot=snapshot, watermark=watermark, started=started,
-                         clock=clock, run_id=run_id, validate=None)
+                         clock=clock, run_id=run_id,
+                         refused=f"the new rows of {view.name} were not swapped in")
         elif force or is_stale(conn, view):
-            _prepare_rollups(conn, view)
             written_before = _rows_written(conn, view.name)
             conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
                 sql.Identifier(schema, view.name)))
             mode = "concurrent"
+            reconciled = _validate(conn, [view], run_id,
+                                   f"{view.name} was not refreshed (its live rows are unchanged)",
+                                   snapshot)
         else:
             mode = "skipped"
         row_count, size = _count_and_size(conn, schema, view.name, known_rows)
@@ -311,7 +383,8 @@ def materialize_view(conn: psycopg.Connection, view: ViewSpec, *, force: bool = 
                 "VALUES (%s, 'REFRESH', %s, %s)", [view.name, rows_changed, "sunshine refresh"])
         result = RefreshResult(view.name, mode, row_count, rows_changed, size,
                                time.perf_counter() - clock, started,
-                               datetime.now().astimezone(), watermark, sql_hash(view.sql_file))
+                               datetime.now().astimezone(), watermark, sql_hash(view.sql_file),
+                               reconciled=reconciled)
         _log(conn, result, snapshot, run_id)
         if rows_changed:
             _notify(conn, [view.name], result.finished_at)
@@ -417,7 +490,7 @@ def _swap_in(conn: psycopg.Connection, live: str, views: Sequence[ViewSpec],
     the readers of the other views, and fails it only after SWAP_WAIT_S. With every lock
     held, the old versions are dropped (without CASCADE) and the new ones moved in and given
     the old versions' owners and grants."""
-    lock_timeout = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    [(lock_timeout,)] = conn.execute("SELECT current_setting('lock_timeout')").fetchall()
     deadline = time.monotonic() + SWAP_WAIT_S
     blocked, pause = None, SWAP_RETRY_MIN_S
     while True:
@@ -450,9 +523,9 @@ def _swap_in(conn: psycopg.Connection, live: str, views: Sequence[ViewSpec],
 
 
 def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark: int | None,
-          started: datetime, clock: float, run_id: str | None,
-          validate: Validator | None) -> RefreshResult:
-    """Rebuild `root` and its downstream views beside the live ones and swap them in. A view
+          started: datetime, clock: float, run_id: str | None, refused: str) -> RefreshResult:
+    """Rebuild `root` and its downstream views beside the live ones, reconcile every new
+    version (RefreshRefused, saying `refused`, when one differs) and swap them in. A view
     rebuilt from the definition it was last refreshed with keeps its live version's
     statistics; one whose SQL changed is analyzed. Each keeps its live version's owner and
     grants, whoever runs the swap (SwapNotPermitted, before anything is built, when the
@@ -462,15 +535,12 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
         _lock(conn, view)
     live = _live_schema(conn)
     owners = _live_owners(conn, live, views)
-    search_path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    [(search_path,)] = conn.execute("SELECT current_setting('search_path')").fetchall()
     conn.execute("SELECT set_config('search_path', %s, true)",
                  [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
     rows = {v.name: _build(conn, v, SWAP_SCHEMA,
                            live if definition_current(conn, v) else None) for v in views}
-    failures = validate(conn, views) if validate else []
-    if failures:
-        raise SwapRefused(f"the new definition of {root.name} was not swapped in: "
-                          + "; ".join(failures))
+    reconciled = _validate(conn, views, run_id, refused, snapshot)
     counts = {v.name: _count_and_size(conn, SWAP_SCHEMA, v.name, rows[v.name]) for v in views}
     privileges = {v.name: _privileges(conn, live, v.name) for v in views}
     _swap_in(conn, live, views, owners, privileges)
@@ -482,7 +552,8 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
         row_count, size = counts[view.name]
         result = RefreshResult(view.name, "swapped", row_count, row_count, size, duration,
                                started, finished, watermark, sql_hash(view.sql_file),
-                               tuple(v.name for v in views[1:]) if view is root else ())
+                               tuple(v.name for v in views[1:]) if view is root else (),
+                               reconciled=reconciled)
         _log(conn, result, snapshot, run_id, swapped_for=root.name)
         results.append(result)
     _notify(conn, [v.name for v in views], finished)

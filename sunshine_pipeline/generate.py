@@ -117,7 +117,6 @@ ENTITY_TYPES: list[str] = [
     "Slate Mailer Organization", "Other",
 ]
 PERSON_ENTITY_TYPE_IDS = (1, 2)
-COMMITTEE_ENTITY_TYPE_IDS = (3, 4, 5, 17, 18, 23)
 ORGANISATION_ENTITY_TYPE_IDS = (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 25, 26)
 _SENTINEL_ENTITY_TYPE = {-7: 43, -5: 43, -3: 13, -2: 13, -1: 43, 0: 30}
 
@@ -831,7 +830,6 @@ class _NamePools:
         cities = [c for c, *_ in _AZ_CITIES] + [c for c, *_ in _OTHER_CITIES]
         self.city = _pool(cities)
         self.n_az = len(_AZ_CITIES)
-        self.city_raw = cities
         self.county = np.array([c for _, c, *_ in _AZ_CITIES] + [0] * len(_OTHER_CITIES))
         self.zip_lo = np.array([z for *_, z, _h, _w in _AZ_CITIES]
                                + [z for *_, z, _h in _OTHER_CITIES])
@@ -854,7 +852,7 @@ def _names_chunk(w: _World, p: _NamePools, rng: np.random.Generator, lo: int, hi
     org = kind == _ORGANISATION
 
     group = np.where(rng.random(n) < 0.05, rng.integers(1, w.n_names + 1, n), ids)
-    etype = np.full(n, 1, dtype=np.int64)
+    etype = np.full(n, PERSON_ENTITY_TYPE_IDS[0], dtype=np.int64)
     etype[org] = rng.choice(p.org_types, size=int(org.sum()))
 
     last = p.last[rng.integers(0, len(p.last), n)]

@@ -10,7 +10,6 @@ TRUNCATE, a large change) or that count is too old."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +34,7 @@ from sunshine_pipeline.imports.checks import (
     evaluate_source_checks,
 )
 from sunshine_pipeline.imports.loader import import_batch
-from sunshine_pipeline.resources import WarehouseResource, connect
+from sunshine_pipeline.resources import WarehouseResource
 from sunshine_pipeline.sqlfiles import sql_path, sql_text
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
 from sunshine_pipeline.views.checks import (
@@ -46,37 +45,9 @@ from sunshine_pipeline.views.checks import (
     evaluate_view_checks,
 )
 from sunshine_pipeline.views.refresh import is_stale, materialize_view
+from tests.pipeline import run_job, view_rows
 
 TRANSACTIONS = SOURCES_BY_TABLE["Transactions"]
-
-
-def run_job(warehouse: WarehouseResource, name: str, instance: dg.DagsterInstance,
-            batch: Path | None = None) -> dg.ExecuteInProcessResult:
-    """Run a job of the code location's definitions, as built."""
-    run_config = ({"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}}}
-                  if batch else None)
-    return build_definitions(warehouse).resolve_job_def(name).execute_in_process(
-        instance=instance, run_config=run_config, raise_on_error=False)
-
-
-def load(conn: psycopg.Connection, batch: Path) -> None:
-    """Import the batch and materialize every view, without Dagster (fast set-up)."""
-    import_batch(conn, batch)
-    for view in VIEWS:
-        materialize_view(conn, view)
-
-
-@pytest.fixture
-def wconn(db_url: str) -> Iterator[psycopg.Connection]:
-    """An autocommit connection: each statement, and each materialization, commits."""
-    with connect(db_url, autocommit=True) as c:
-        yield c
-
-
-@pytest.fixture
-def loaded(wconn: psycopg.Connection, small_batch: Path) -> psycopg.Connection:
-    load(wconn, small_batch)
-    return wconn
 
 
 def without_change_log(conn: psycopg.Connection, table: str, statement: str,
@@ -275,8 +246,6 @@ def test_a_corrupted_rollup_never_reaches_the_views_below_it(small_batch, wareho
     """The front card is protected: a swap for new data reconciles the rebuilt views inside
     its transaction and refuses rows that differ, so no view shows them; the check is ERROR,
     recorded, and the rollup flagged, so the next refresh rebuilds it and passes."""
-    from tests.test_end_to_end import view_rows
-
     donors, check = VIEWS_BY_NAME["top_donors_mv"], "top_donors_mv_matches_source_totals"
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_job(warehouse, "ingest_batch_job", instance, small_batch).success
@@ -426,9 +395,11 @@ def test_source_checks_warn_on_quarantine_duplicates_and_orphans(
 
     entity = conn.execute('SELECT entity_id FROM "Transactions" WHERE entity_id > 0 '
                           "ORDER BY transaction_id LIMIT 1").fetchone()[0]
+    referencing = conn.execute('SELECT count(*) FROM "Transactions" WHERE entity_id = %s',
+                               [entity]).fetchone()[0]
     past_foreign_keys(conn, "Names", 'DELETE FROM "Names" WHERE name_id = %s', [entity])
     orphans = check_orphan_references(conn)
-    assert not orphans.passed and orphans.metadata["unknown_entity"] > 0
+    assert not orphans.passed and orphans.metadata["unknown_entity"] == referencing
     assert orphans.metadata["unknown_committee"] == 0
 
 

@@ -17,7 +17,6 @@ SELECT
         ),
         false
     ) AS by_importer,
-    count(*) AS statements,
     sum(l.row_count)::bigint AS row_count
 FROM sunshine.change_log AS l
 WHERE

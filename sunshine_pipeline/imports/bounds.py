@@ -55,7 +55,6 @@ class Write:
     operation: str
     writer: str
     by_importer: bool
-    statements: int
     rows: int
 
 

@@ -120,10 +120,6 @@ class SourceFile:
     deleted_flag: str | None = None
 
     @property
-    def stem(self) -> str:
-        return self.file.removesuffix(".csv")
-
-    @property
     def required_headers(self) -> list[str]:
         return [c.header for c in self.columns if c.required]
 

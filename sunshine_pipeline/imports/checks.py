@@ -26,7 +26,7 @@ cannot have made it fail:
 Otherwise they count in full; so they do when there is no full evaluation on record, when it
 is older than SUNSHINE_SOURCE_AUDIT_HOURS (default 26), on an operation the log cannot bound,
 and when an input has a new identity (TRUNCATE, which the triggers do not log; VACUUM FULL).
-The daily `audit_sources_job` (schedule `source_audit_schedule`) counts both in full, so the
+The daily `audit_sources_job` (schedule `audit_sources_schedule`) counts both in full, so the
 import runs in between pass on their bound and keep the landing-to-dashboard path short.
 
 Every evaluation is written to sunshine.check_result (check_results.py).
@@ -68,7 +68,7 @@ DUPLICATE_SHARE_JUMP = 0.05
 DUPLICATE_CHECK = "Transactions_duplicate_income_share_is_normal"
 ORPHAN_CHECK = "Transactions_has_no_orphan_references"
 # The checks that count ten million rows when they cannot pass on their bound; the daily
-# audit (audit_sources_job, source_audit_schedule) counts them in full off the import path.
+# audit (audit_sources_job, audit_sources_schedule) counts them in full off the import path.
 INCREMENTAL_CHECKS = (DUPLICATE_CHECK, ORPHAN_CHECK)
 # A run tagged AUDIT_TAG=full makes them count in full whatever the change log says.
 AUDIT_TAG = "sunshine/audit"

@@ -17,9 +17,8 @@ from sunshine_pipeline.resources import WarehouseResource, connect
 from sunshine_pipeline.views.catalog import VIEWS
 from sunshine_pipeline.views.freshness import view_freshness_sensor
 from sunshine_pipeline.views.refresh import materialize_view
-from tests.test_checks import load
-from tests.test_oracle import write_handmade_batch
-from tests.test_sensors import tick
+from tests.batches import write_handmade_batch
+from tests.pipeline import load, tick
 
 READS_TRANSACTIONS = sorted(v.name for v in VIEWS if "Transactions" in v.deps)
 

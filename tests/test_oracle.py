@@ -34,11 +34,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.batches import (  # write_batch: until test_import.py imports it from tests.batches
+from tests.batches import (
     HANDMADE,
     TRANSACTIONS_HEADER,
     handmade_with,
-    write_batch,  # noqa: F401
     write_handmade_batch,
 )
 from tests.oracle import (

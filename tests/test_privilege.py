@@ -26,16 +26,12 @@ from sunshine_pipeline.views.catalog import VIEWS_BY_NAME
 from sunshine_pipeline.views.checks import check_reconciles, refused_outcomes
 from sunshine_pipeline.views.reconciliation import reconcile
 from sunshine_pipeline.views.refresh import RefreshRefused, materialize_view
-from tests import conftest
 from tests.pipeline import load, view_rows
 from tests.roles import Roles
 from tests.rollups import rollup_is_exact
 
 DONORS = VIEWS_BY_NAME["top_donors_mv"]
 FRONT_CARD = VIEWS_BY_NAME["mv_dashboard_top_donors"]
-
-# Until test_swap.py takes Roles from tests.roles and the roles fixture from conftest.py.
-roles = conftest.roles
 
 
 @pytest.fixture

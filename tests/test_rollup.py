@@ -6,49 +6,16 @@ view keeps), and a view rebuilt for new data reuses its statistics instead of AN
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from sunshine_pipeline.imports.loader import import_batch
-from sunshine_pipeline.resources import connect
-from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME
+from sunshine_pipeline.views.catalog import VIEWS_BY_NAME
 from sunshine_pipeline.views.refresh import materialize_view
+from tests.rollups import RECOMPUTED, ROLLUP
 
 DONORS = VIEWS_BY_NAME["top_donors_mv"]
-
-# What the rollup (and the view) must hold, recomputed from the base tables, in the view's
-# column order (independent of the triggers).
-RECOMPUTED = """
-SELECT t.entity_id, sunshine.display_name(n.last_name, n.first_name), n.city, n.state,
-       et.name, sum(t.amount), count(*)
-FROM "Transactions" AS t
-JOIN "TransactionTypes" AS tt USING (transaction_type_id)
-LEFT JOIN "Names" AS n ON n.name_id = t.entity_id
-LEFT JOIN "EntityTypes" AS et ON et.entity_type_id = n.entity_type_id
-WHERE NOT t.deleted AND t.subject_committee_id IS NULL AND t.entity_id > 0
-  AND tt.income_expense_neutral = 1
-GROUP BY t.entity_id, n.last_name, n.first_name, n.city, n.state, et.name
-ORDER BY 1
-"""
-ROLLUP = """
-SELECT entity_id, entity_name, city, state, entity_type, total_contributed, contribution_count
-FROM sunshine.donor_totals ORDER BY 1
-"""
-
-
-@pytest.fixture
-def loaded(db_url: str, small_batch: Path) -> Iterator[psycopg.Connection]:
-    """Autocommit connection to a warehouse with the batch imported and every view built."""
-    with connect(db_url, autocommit=True) as conn:
-        import_batch(conn, small_batch)
-        for view in VIEWS:
-            materialize_view(conn, view)
-        yield conn
-
 
 def needs_rebuild(conn: psycopg.Connection) -> bool:
     return conn.execute("SELECT needs_rebuild FROM sunshine.rollup_state "

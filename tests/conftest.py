@@ -19,14 +19,9 @@ import pytest
 
 from sunshine_pipeline.resources import WarehouseResource, connect
 from tests.batches import write_small_batch
-from tests.databases import create_database as _create_database  # noqa: F401
-from tests.databases import drop_database as _drop_database  # noqa: F401
 from tests.databases import postgres_server, scratch_database
 from tests.pipeline import load
 from tests.roles import Roles, login_roles
-
-# _create_database and _drop_database: until test_adopt.py, test_cli_crash.py and
-# test_daemon.py import create_database and drop_database from tests.databases.
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ and whether the kernel killed anything (memory.oom_control).
 
     python benchmarks/box_benchmark.py   # as root; several GB under --data
 
-Target (issue #12): no out-of-memory kill, resident peak at most 1.5 GB (500 MB left for the
+Target: no out-of-memory kill, resident peak at most 1.5 GB (500 MB left for the
 site's Django process), reader p99 at most 50 ms.
 """
 

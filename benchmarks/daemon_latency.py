@@ -1,4 +1,4 @@
-"""End to end through the real daemon (issue #6, target 5): a 1% delta batch dropped into the
+"""End to end through the real daemon: a 1% delta batch dropped into the
 landing folder, and the time until every affected view is fresh with its checks green.
 
 First the daily audit (audit_sources_job's work, timed in-process): the two

@@ -1,5 +1,5 @@
 """Refresh and reads on the site's schema: the old system's own SQL against sunshine_pipeline,
-in one run, on the same data (issue #16).
+in one run, on the same data.
 
     python benchmarks/refresh_benchmark.py --transactions 10100000 --names 2330000
 

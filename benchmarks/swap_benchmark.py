@@ -1,5 +1,5 @@
 """Swap benchmark: the front card's reads while top_donors_mv is swapped with a slow reader of
-it open, at production scale (issue #14, "readers first in the swap").
+it open, at production scale (the swap takes its locks readers first).
 
     python benchmarks/swap_benchmark.py --transactions 10100000 --names 2330000
 
@@ -186,7 +186,7 @@ def main() -> None:
         f"{refresh.SWAP_LOCK_WAIT} per attempt) and for the swap's commit; the front card's "
         "only for the moment every lock is held. Before this release the swap locked "
         "mv_dashboard_top_donors first and then waited up to 1 s for top_donors_mv, ten "
-        "times: the front card stalled for up to 1 s per attempt (issue #14: 40 of 1,082 "
+        "times: the front card stalled for up to 1 s per attempt (40 of 1,082 "
         "reads failed a 200 ms lock_timeout), and a 30 s reader failed the swap.",
     ]
     publish("Swap with a slow reader", "\n".join(lines), write=not args.no_report)

@@ -200,8 +200,10 @@ def old_refresh(url: str) -> dict:
     """The old command: one psql process refreshing the nine in the published order, each
     statement in its own transaction. {"wall_s": process wall time, "views": {view: s}}."""
     order = old_refresh_order(old_views_sql())
+    refresh = {True: sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {};\n"),
+               False: sql.SQL("REFRESH MATERIALIZED VIEW {};\n")}
     script = "\\timing on\n" + "".join(
-        f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if conc else ''}{OLD_SCHEMA}.{view};\n"
+        refresh[bool(conc)].format(sql.Identifier(OLD_SCHEMA, view)).as_string()
         for view, conc in order)
     psql = os.environ.get("SUNSHINE_BENCH_PSQL") or shutil.which("psql") or "psql"
     started = time.perf_counter()

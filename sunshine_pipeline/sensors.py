@@ -41,7 +41,7 @@ from sunshine_pipeline.imports.landing import LandingRefused
 from sunshine_pipeline.imports.ledger import RUN_WRITERS
 from sunshine_pipeline.imports.plan import BatchRejected
 from sunshine_pipeline.jobs import REFRESH_TAGS, ingest_batch_job, refresh_views_job
-from sunshine_pipeline.resources import WarehouseResource
+from sunshine_pipeline.resources import WarehouseResource, one
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import BASE_TABLES, downstream_views
 
@@ -222,7 +222,7 @@ def changed_base_tables(conn: psycopg.Connection, since: str) -> tuple[str, dict
 
 
 def current_snapshot(conn: psycopg.Connection) -> str:
-    [(snapshot,)] = conn.execute("SELECT pg_current_snapshot()::text").fetchall()
+    snapshot = one(conn.execute("SELECT pg_current_snapshot()::text"))
     return str(snapshot)
 
 

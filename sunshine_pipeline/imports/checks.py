@@ -60,6 +60,7 @@ from sunshine_pipeline.imports.bounds import (
 )
 from sunshine_pipeline.imports.catalog import SOURCES, SourceFile
 from sunshine_pipeline.imports.validate import BITMAP_MAX_KEYS
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_text
 
 DUPLICATE_SHARE_MAX = 0.15
@@ -224,7 +225,7 @@ def _orphan_references_full(conn: psycopg.Connection, reason: str) -> Outcome:
         base = baseline(conn, ORPHAN_INPUTS)
         # Names keys within BITMAP_MAX_KEYS values are tested in a bitmap; more spread out
         # (also when they spread between the two queries: unknown_entity is NULL), hashed.
-        [(span,)] = conn.execute(sql_text("checks/names_key_span.sql")).fetchall()
+        span = one(conn.execute(sql_text("checks/names_key_span.sql")))
         row = None
         if span is None or span < BITMAP_MAX_KEYS:
             row = conn.execute(sql_text("checks/orphan_references.sql"),
@@ -232,8 +233,8 @@ def _orphan_references_full(conn: psycopg.Connection, reason: str) -> Outcome:
         if row is None or row[1] is None:
             [row] = conn.execute(sql_text("checks/orphan_references_by_join.sql")).fetchall()
         unknown_committee, unknown_entity = row
-        [(unknown_subject,)] = conn.execute(
-            sql_text("checks/orphan_subject_committees.sql")).fetchall()
+        unknown_subject = one(conn.execute(
+            sql_text("checks/orphan_subject_committees.sql")))
     metadata = {"unknown_committee": unknown_committee, "unknown_entity": unknown_entity,
                 "unknown_subject_committee": unknown_subject, **full_metadata(base, reason)}
     problems = [f"{n} transactions with an {what}" for what, n in (

@@ -49,6 +49,7 @@ from sunshine_pipeline.check_results import (
     recorded,
     recorded_in_run,
 )
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_text
 from sunshine_pipeline.views.catalog import VIEWS, VIEWS_BY_NAME, ViewSpec
 from sunshine_pipeline.views.freshness import is_late
@@ -99,8 +100,8 @@ def check_row_count(conn: psycopg.Connection, view: ViewSpec) -> Outcome:
     check = f"{view.name}_has_expected_row_count"
     if not view_exists(conn, view.name):
         return _missing(view, check)
-    [(rows,)] = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
-        sql.Identifier(view.name))).fetchall()
+    rows = one(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+        sql.Identifier(view.name))))
     shape, problems = view.shape, []
     metadata: dict[str, Any] = {"dagster/row_count": rows, "expected": _expected_rows(view)}
     if shape.exactly is not None and rows != shape.exactly:
@@ -108,8 +109,8 @@ def check_row_count(conn: psycopg.Connection, view: ViewSpec) -> Outcome:
     if shape.at_most is not None and rows > shape.at_most:
         problems.append(f"{rows} rows, expected at most {shape.at_most}")
     if shape.non_empty_when:
-        [(sources_hold_rows,)] = conn.execute(
-            sql_text(f"checks/{shape.non_empty_when}.sql")).fetchall()
+        sources_hold_rows = one(conn.execute(
+            sql_text(f"checks/{shape.non_empty_when}.sql")))
         metadata["sources_hold_rows"] = bool(sources_hold_rows)
         if sources_hold_rows and rows == 0:
             problems.append(f"empty although {_condition(shape.non_empty_when)}")

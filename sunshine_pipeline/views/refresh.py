@@ -72,6 +72,7 @@ import psycopg
 from psycopg import sql
 
 from sunshine_pipeline.check_results import Outcome, record
+from sunshine_pipeline.resources import one
 from sunshine_pipeline.sqlfiles import sql_hash, sql_text
 from sunshine_pipeline.views.catalog import ViewSpec, downstream_views
 from sunshine_pipeline.views.reconciliation import Reconciled, reconcile
@@ -165,9 +166,9 @@ def _lock(conn: psycopg.Connection, view: ViewSpec) -> None:
 
 
 def view_exists(conn: psycopg.Connection, name: str) -> bool:
-    [(exists,)] = conn.execute(
+    exists = one(conn.execute(
         "SELECT EXISTS (SELECT FROM pg_matviews WHERE schemaname = current_schema() "
-        "AND matviewname = %s)", [name]).fetchall()
+        "AND matviewname = %s)", [name]))
     return bool(exists)
 
 
@@ -182,8 +183,8 @@ def last_refresh(conn: psycopg.Connection, name: str) -> tuple | None:
 def changed_since(conn: psycopg.Connection, view: ViewSpec, snapshot: str) -> datetime | None:
     """When the oldest change of an input of `view` (`ViewSpec.inputs`) that `snapshot` did
     not see was written; None when it saw every one (sql/status/stale_since.sql)."""
-    [(since,)] = conn.execute(sql_text("status/stale_since.sql"), {
-        "inputs": list(view.inputs), "snapshot": snapshot}).fetchall()
+    since = one(conn.execute(sql_text("status/stale_since.sql"), {
+        "inputs": list(view.inputs), "snapshot": snapshot}))
     return since
 
 
@@ -220,7 +221,7 @@ def view_columns(conn: psycopg.Connection, name: str) -> list[tuple[str, str]]:
 
 
 def _live_schema(conn: psycopg.Connection) -> str:
-    [(schema,)] = conn.execute("SELECT current_schema()").fetchall()
+    schema = one(conn.execute("SELECT current_schema()"))
     return str(schema)
 
 
@@ -490,7 +491,7 @@ def _swap_in(conn: psycopg.Connection, live: str, views: Sequence[ViewSpec],
     the readers of the other views, and fails it only after SWAP_WAIT_S. With every lock
     held, the old versions are dropped (without CASCADE) and the new ones moved in and given
     the old versions' owners and grants."""
-    [(lock_timeout,)] = conn.execute("SELECT current_setting('lock_timeout')").fetchall()
+    lock_timeout = one(conn.execute("SELECT current_setting('lock_timeout')"))
     deadline = time.monotonic() + SWAP_WAIT_S
     blocked, pause = None, SWAP_RETRY_MIN_S
     while True:
@@ -535,7 +536,7 @@ def _swap(conn: psycopg.Connection, root: ViewSpec, *, snapshot: str, watermark:
         _lock(conn, view)
     live = _live_schema(conn)
     owners = _live_owners(conn, live, views)
-    [(search_path,)] = conn.execute("SELECT current_setting('search_path')").fetchall()
+    search_path = one(conn.execute("SELECT current_setting('search_path')"))
     conn.execute("SELECT set_config('search_path', %s, true)",
                  [f"{sql.Identifier(SWAP_SCHEMA).as_string(conn)}, {search_path}"])
     rows = {v.name: _build(conn, v, SWAP_SCHEMA,

@@ -91,6 +91,18 @@ def prepare_environment() -> dict[str, str]:
     return env
 
 
+# A `sunshine` process runs one Dagster run and exits: its storage keeps one connection open
+# for the run, as dagster-webserver's does, instead of dagster-postgres's default of a new
+# connection for every statement (about 600 of them in a refresh of the nine views). No
+# statement timeout (the webserver's 15 s is for pages; a run must not lose an event to a slow
+# write), and the webserver's recycling and overflow.
+_POOL = {"statement_timeout": 0, "pool_recycle": 3600, "max_overflow": 20}
+
+
 def instance() -> dg.DagsterInstance:
+    """The instance of DAGSTER_HOME (prepare_environment), its storage holding its
+    connections open for the life of this process."""
     prepare_environment()
-    return dg.DagsterInstance.get()
+    found = dg.DagsterInstance.get()
+    found.optimize_for_webserver(**_POOL)
+    return found

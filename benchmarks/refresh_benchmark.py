@@ -753,10 +753,10 @@ def fmt(x, digits: int = 1) -> str:
 
 
 def render(r: dict, command: str) -> str:
-    lines = [f"Command: `{command}`. Machine: {os.cpu_count()} cores, shared with other "
-             "work while it ran (four other sessions running test suites): absolute times "
-             "are inflated and noisy; the ratios compare the old SQL and the pipeline "
-             "measured in the same run on the same data, one after the other."]
+    machine = r.get("machine", "what else it ran not recorded")
+    lines = [f"Command: `{command}`. Machine: {os.cpu_count()} cores, {machine}: absolute "
+             "times are noisy; the ratios compare the old SQL and the pipeline measured in "
+             "the same run on the same data, one after the other."]
     if db := r.get("database"):
         lines.append(
             f"Database: the site's schema (migration 0001; {db[2]} indexes on "
@@ -953,6 +953,8 @@ def main() -> None:
     p.add_argument("--report-only", action="store_true",
                    help="render --data/refresh-results.json again")
     p.add_argument("--no-report", action="store_true", help="do not touch BENCHMARKS.md")
+    p.add_argument("--machine", help="what else the machine ran meanwhile, for the report "
+                   "(kept in the results; with --report-only, says it after the fact)")
     args = p.parse_args()
     command = "python benchmarks/refresh_benchmark.py " + " ".join(sys.argv[1:])
     if args.delta_batch is None:
@@ -982,6 +984,8 @@ def main() -> None:
         if large:
             measure_deltas(args, r, *large)
             r.put("floor", measure_floor(large[0], log))
+    if args.machine:
+        r.put("machine", args.machine)
     publish("Refresh and reads", render(r, r.get("command", command)),
             write=not args.no_report)
 

@@ -43,6 +43,7 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -956,7 +957,7 @@ def main() -> None:
     p.add_argument("--machine", help="what else the machine ran meanwhile, for the report "
                    "(kept in the results; with --report-only, says it after the fact)")
     args = p.parse_args()
-    command = "python benchmarks/refresh_benchmark.py " + " ".join(sys.argv[1:])
+    command = shlex.join(["python", "benchmarks/refresh_benchmark.py", *sys.argv[1:]])
     if args.delta_batch is None:
         args.delta_batch = args.data / f"delta-{args.transactions}"
         if not (args.delta_batch / "Names.csv").exists() and not args.report_only:
